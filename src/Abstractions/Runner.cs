@@ -29,6 +29,7 @@ public abstract class Runner
     // Cancelled once by Stop() to wake a sleeping snooze; never reset, because a stop is final.
     private readonly CancellationTokenSource _stopSignal = new();
     private volatile bool _stopRequested;
+    private bool _singlePass;
     private InFlightEntry? _inFlight;
     private long _lastLoopTicks;
 
@@ -99,6 +100,16 @@ public abstract class Runner
     }
 
     /// <summary>
+    /// Recovers interrupted entries, makes one full pass over the due entries (not cut short after the
+    /// first file, unlike Mailman's <c>--once</c>), runs the periodic hook and the clean-up, and returns.
+    /// </summary>
+    public Task RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        _singlePass = true;
+        return RunAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Runs the loop until stopped. Recovers this slice's interrupted entries first. Clean-up runs when
     /// the loop ends by <see cref="Stop"/> or cancellation; any other exception is logged and rethrown.
     /// </summary>
@@ -117,7 +128,7 @@ public abstract class Runner
                 int count = await OneIterationAsync(cancellationToken).ConfigureAwait(false);
                 await RunPeriodicAsync(cancellationToken).ConfigureAwait(false);
                 Interlocked.Exchange(ref _lastLoopTicks, Clock.GetUtcNow().UtcTicks);
-                if (_stopRequested || cancellationToken.IsCancellationRequested)
+                if (_singlePass || _stopRequested || cancellationToken.IsCancellationRequested)
                 {
                     break;
                 }

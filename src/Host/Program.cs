@@ -1,1 +1,29 @@
-return 0;
+using System.CommandLine;
+using RunnerHost.Host.Cli;
+
+var configOption = new Option<string?>("--config", "-C")
+{
+    Description = "The configuration file (default: $RUNNER_HOST_CONFIG, else config/runner-host.cfg).",
+    Recursive = true,
+};
+var root = new RootCommand("RunnerHost: runs plugin runners that move mail through durable file queues.")
+{
+    configOption,
+    RunnerCommand.Create(configOption),
+    InjectCommand.Create(configOption),
+};
+
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    // Usage errors: one line each, a hint, and exit code 2 (System.CommandLine would return 1).
+    foreach (var error in parsed.Errors)
+    {
+        await Console.Error.WriteLineAsync($"Error: {error.Message}");
+    }
+
+    await Console.Error.WriteLineAsync("Try 'runner-host --help'.");
+    return ExitCodes.Usage;
+}
+
+return await parsed.InvokeAsync();

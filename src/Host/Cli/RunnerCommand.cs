@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Composition;
+
+namespace RunnerHost.Host.Cli;
+
+/// <summary><c>runner-host runner --runner NAME[:SLICE:COUNT] [--once]</c>: runs one runner slice in the foreground.</summary>
+public static class RunnerCommand
+{
+    public static Command Create(Option<string?> configOption)
+    {
+        var runnerOption = new Option<string>("--runner", "-r")
+        {
+            Description = "The runner to run: NAME (its whole queue) or NAME:SLICE:COUNT (one slice; COUNT must equal the section's instances).",
+            Required = true,
+        };
+        var onceOption = new Option<bool>("--once", "-o")
+        {
+            Description = "Make one full pass over the queue, run the periodic hook, and exit.",
+        };
+        var command = new Command("runner", "Run one runner slice in the foreground until stopped (SIGTERM/SIGINT stop it gracefully).")
+        {
+            runnerOption,
+            onceOption,
+        };
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(
+            result.GetValue(configOption),
+            RunnerSpec.Parse(result.GetRequiredValue(runnerOption)),
+            result.GetValue(onceOption),
+            cancellationToken)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, CancellationToken cancellationToken)
+    {
+        using var environment = CommandEnvironment.Open(configFile);
+        var configuration = environment.Configuration;
+        if (!configuration.TryGetRunner(spec.Name, out var settings))
+        {
+            throw new UsageException($"no [runner.{spec.Name}] section in {configuration.ConfigFile ?? "the configuration"}");
+        }
+
+        if (spec.Explicit && spec.Count != settings.Instances)
+        {
+            throw new UsageException(
+                $"runner spec {spec.Name}:{spec.Slice}:{spec.Count} does not match [runner.{spec.Name}] instances: {settings.Instances}; slices of different counts would overlap");
+        }
+
+        var resolver = new RunnerTypeResolver(AppDomain.CurrentDomain.GetAssemblies());
+        await using var instance = new RunnerActivator(resolver, environment.Services).Create(settings, spec.Slice, spec.Count);
+        var runner = instance.Runner;
+        var logger = environment.LoggerFactory.CreateLogger("RunnerHost.Cli");
+        var stopTimeout = settings.GetDuration("stop_timeout", TimeSpan.FromSeconds(30));
+
+        // A stop signal asks for a graceful stop; if the message in hand is not done within
+        // stop_timeout, cancellation interrupts it and it goes back to its queue.
+        using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnStopSignal(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            logger.LogInformation("{Runner} caught {Signal}; stopping (grace {Timeout})", runner.Identity, signal.Signal, stopTimeout);
+            runner.Stop();
+            hardStop.CancelAfter(stopTimeout);
+        }
+
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        if (once)
+        {
+            await runner.RunOnceAsync(hardStop.Token).ConfigureAwait(false);
+        }
+        else
+        {
+            await runner.RunAsync(hardStop.Token).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Success;
+    }
+}

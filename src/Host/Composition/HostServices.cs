@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Logging;
+using RunnerHost.Configuration;
+using RunnerHost.Events;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Events;
+using RunnerHost.Host.Queues;
+using RunnerHost.Lists;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Host.Composition;
+
+/// <summary>
+/// The services one host process shares between its runners: the queue registry, the list manager,
+/// runner events and the wake-up notifier. Runner contexts are made here so that every runner slice
+/// sees the same instances.
+/// </summary>
+public sealed class HostServices : IDisposable
+{
+    private readonly List<FileSwitchboard> _sliceSwitchboards = [];
+    private readonly SwitchboardRegistry _queues;
+
+    public HostServices(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        Configuration = configuration;
+        LoggerFactory = loggerFactory;
+        Clock = clock ?? TimeProvider.System;
+        Notifier = new QueueNotifier();
+        Events = new RunnerEvents(loggerFactory.CreateLogger<RunnerEvents>());
+        _queues = new SwitchboardRegistry(
+            configuration.Runners.Where(r => r.QueuePath is not null).Select(r => QueueOptions(r, slice: 0, sliceCount: 1)),
+            loggerFactory,
+            Clock,
+            Notifier);
+    }
+
+    public HostConfiguration Configuration { get; }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public TimeProvider Clock { get; }
+
+    public QueueNotifier Notifier { get; }
+
+    public IRunnerEvents Events { get; }
+
+    public ISwitchboardRegistry Queues => _queues;
+
+    public IListManager Lists => Configuration.Lists;
+
+    /// <summary>The directory preserved entries go to: the <c>bad</c> queue's path.</summary>
+    public string BadDirectory => Configuration.TryGetRunner(QueueNames.Bad, out var bad) && bad.QueuePath is { } path
+        ? path
+        : Path.Combine(Configuration.Paths.QueueDir, QueueNames.Bad);
+
+    /// <summary>Builds the context of one runner slice, with its own sliced switchboard when the runner has a queue.</summary>
+    public RunnerContext CreateContext(RunnerSettings settings, int slice = 0, int sliceCount = 1)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        FileSwitchboard? switchboard = null;
+        if (settings.QueuePath is not null)
+        {
+            switchboard = new FileSwitchboard(QueueOptions(settings, slice, sliceCount), LoggerFactory.CreateLogger<FileSwitchboard>(), Clock, Notifier);
+            lock (_sliceSwitchboards)
+            {
+                _sliceSwitchboards.Add(switchboard);
+            }
+        }
+
+        return new RunnerContext
+        {
+            Settings = settings,
+            Slice = slice,
+            SliceCount = sliceCount,
+            Switchboard = switchboard,
+            Queues = Queues,
+            Lists = Lists,
+            Events = Events,
+            Logger = LoggerFactory.CreateLogger($"RunnerHost.Runner.{settings.Name}"),
+            Clock = Clock,
+        };
+    }
+
+    public void Dispose()
+    {
+        lock (_sliceSwitchboards)
+        {
+            foreach (var switchboard in _sliceSwitchboards)
+            {
+                switchboard.Dispose();
+            }
+
+            _sliceSwitchboards.Clear();
+        }
+
+        _queues.Dispose();
+    }
+
+    private FileSwitchboardOptions QueueOptions(RunnerSettings settings, int slice, int sliceCount) => new(
+        settings.Name,
+        settings.QueuePath!,
+        BadDirectory)
+    {
+        Slice = slice,
+        SliceCount = sliceCount,
+        Fsync = settings.Fsync,
+    };
+}

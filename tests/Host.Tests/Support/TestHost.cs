@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Composition;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Host.Tests.Support;
+
+/// <summary>
+/// A host in a temporary directory: a configuration file with the list test@example.com, a var
+/// directory, captured logs, and the shared host services. Push/pop layers as Mailman's tests do.
+/// </summary>
+internal sealed class TestHost : IDisposable
+{
+    public const string DefaultConfig = """
+        [list.test]
+        posting_address: test@example.com
+        display_name: Test
+        preferred_language: en
+        members: aperson@example.com
+        """;
+
+    private HostServices? _services;
+
+    public TestHost(string extraConfig = "")
+    {
+        Root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Root);
+        ConfigFile = Path.Combine(Root, "runner-host.cfg");
+        File.WriteAllText(ConfigFile, $"[paths]\nvar_dir: {Path.Combine(Root, "var")}\n\n{DefaultConfig}\n{extraConfig}\n");
+        Config = ConfigurationStack.Load(ConfigFile);
+        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace));
+    }
+
+    public string Root { get; }
+
+    public string ConfigFile { get; }
+
+    public ConfigurationStack Config { get; }
+
+    public ListLoggerProvider Logs { get; } = new();
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    public HostServices Services => _services ??= new HostServices(Config.Build(), LoggerFactory);
+
+    public string QueueDir => Services.Configuration.Paths.QueueDir;
+
+    public void Push(string name, string text)
+    {
+        Config.Push(name, text);
+        Reset();
+    }
+
+    public void Pop(string name)
+    {
+        Config.Pop(name);
+        Reset();
+    }
+
+    public RunnerContext ContextFor(string runnerName, int slice = 0, int sliceCount = 1) =>
+        Services.CreateContext(Services.Configuration.GetRunner(runnerName), slice, sliceCount);
+
+    public ISwitchboard Queue(string name) => Services.Queues[name];
+
+    /// <summary>Every entry file of a queue directory, by extension, e.g. <c>.pck: 1</c>, or <c>empty</c>.</summary>
+    public string CheckQueueFiles(string queue)
+    {
+        string directory = Path.Combine(QueueDir, queue);
+        if (!Directory.Exists(directory))
+        {
+            return "empty";
+        }
+
+        var counts = Directory.EnumerateFiles(directory)
+            .Select(Path.GetExtension)
+            .GroupBy(ext => ext, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: {g.Count()}")
+            .ToList();
+        return counts.Count == 0 ? "empty" : string.Join("\n", counts);
+    }
+
+    public void Dispose()
+    {
+        Reset();
+        LoggerFactory.Dispose();
+        Logs.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process under test may still hold a file; the temp directory is cleaned by the OS.
+        }
+    }
+
+    private void Reset()
+    {
+        _services?.Dispose();
+        _services = null;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Configuration;
+using RunnerHost.Configuration;
+using RunnerHost.Lists;
+
+namespace RunnerHost.Host.Configuration;
+
+/// <summary>The validated, typed view of a configuration stack at the time it was built.</summary>
+public sealed class HostConfiguration
+{
+    private readonly Dictionary<string, RunnerSettings> _runnersByName;
+
+    internal HostConfiguration(string? configFile, HostPaths paths, IReadOnlyList<RunnerSettings> runners, IConfigurationRoot root, IListManager lists)
+    {
+        ConfigFile = configFile;
+        Paths = paths;
+        Runners = runners;
+        Root = root;
+        Lists = lists;
+        _runnersByName = runners.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The absolute path of the configuration file layer, or null when only defaults and pushed layers are used.</summary>
+    public string? ConfigFile { get; }
+
+    /// <summary>The expanded <c>[paths]</c>.</summary>
+    public HostPaths Paths { get; }
+
+    /// <summary>Every <c>[runner.NAME]</c> except master, in configuration order (built-in sections first).</summary>
+    public IReadOnlyList<RunnerSettings> Runners { get; }
+
+    /// <summary>The raw configuration.</summary>
+    public IConfigurationRoot Root { get; }
+
+    /// <summary>The mailing lists of the <c>[list.NAME]</c> sections.</summary>
+    public IListManager Lists { get; }
+
+    /// <summary>The settings of one runner.</summary>
+    /// <exception cref="ConfigurationException">There is no such runner section.</exception>
+    public RunnerSettings GetRunner(string name) =>
+        TryGetRunner(name, out var settings)
+            ? settings
+            : throw new ConfigurationException($"No [runner.{name}] section in {ConfigFile ?? "the configuration"}");
+
+    /// <summary>Finds the settings of one runner (case-insensitive).</summary>
+    public bool TryGetRunner(string name, [MaybeNullWhen(false)] out RunnerSettings settings) =>
+        _runnersByName.TryGetValue(name, out settings);
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using RunnerHost.Configuration;
+using RunnerHost.Host.Lists;
+
+namespace RunnerHost.Host.Configuration;
+
+/// <summary>Turns a built configuration root into a validated <see cref="HostConfiguration"/>.</summary>
+internal static class HostConfigurationFactory
+{
+    public const string RunnerPrefix = "runner.";
+    public const string MasterSection = "runner.master";
+
+    public static HostConfiguration Create(IConfigurationRoot root, string? configFile, string? varDirOverride, string hostDir, string cwd)
+    {
+        var index = new ConfigurationIndex(root);
+        var paths = ResolvePaths(root, index, varDirOverride, hostDir, cwd, out var variables);
+        var runners = ReadRunners(root, index, variables);
+        var lists = ListSectionReader.Read(root, index);
+        return new HostConfiguration(configFile, paths, runners, root, lists);
+    }
+
+    internal static Dictionary<string, string> ReadSection(IConfigurationRoot root, string section)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in root.GetSection(section).GetChildren())
+        {
+            if (child.Value is not null)
+            {
+                values[child.Key] = child.Value;
+            }
+        }
+
+        return values;
+    }
+
+    private static HostPaths ResolvePaths(IConfigurationRoot root, ConfigurationIndex index, string? varDirOverride, string hostDir, string cwd, out PathVariables variables)
+    {
+        var raw = ReadSection(root, PathVariables.Section);
+        string Describe(string key) =>
+            string.Equals(key, "var_dir", StringComparison.OrdinalIgnoreCase) && varDirOverride is not null
+                ? $"<env {ConfigurationStack.VarDirEnvironmentVariable}>"
+                : index.Describe(PathVariables.Section, key);
+
+        ConfigurationValidator.ValidatePathKeys(raw.Keys, Describe);
+        if (varDirOverride is not null)
+        {
+            raw["var_dir"] = varDirOverride;
+        }
+
+        foreach (var key in ConfigurationValidator.PathKeys)
+        {
+            if (!raw.TryGetValue(key, out var value) || value.Length == 0)
+            {
+                throw ConfigurationException.ForValue(Describe(key), PathVariables.Section, key, "no directory given");
+            }
+        }
+
+        variables = new PathVariables(raw, Describe, hostDir, cwd);
+        return new HostPaths(
+            variables.Get("var_dir"),
+            variables.Get("queue_dir"),
+            variables.Get("log_dir"),
+            variables.Get("lock_dir"),
+            variables.Get("archive_dir"),
+            variables.Get("plugin_dir"));
+    }
+
+    private static List<RunnerSettings> ReadRunners(IConfigurationRoot root, ConfigurationIndex index, PathVariables variables)
+    {
+        var master = ReadSection(root, MasterSection);
+        ConfigurationValidator.ValidateRunner(MasterSection, master, key => index.Describe(MasterSection, key), isRunner: false);
+
+        var runners = new List<RunnerSettings>();
+        foreach (var section in index.Sections)
+        {
+            if (!section.StartsWith(RunnerPrefix, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(section, MasterSection, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var name = section[RunnerPrefix.Length..];
+            if (name.Length == 0)
+            {
+                throw new ConfigurationException($"{index.GetSectionOrigin(section)}: [{section}]: runner section without a name");
+            }
+
+            var own = ReadSection(root, section);
+            var values = new Dictionary<string, string>(master, StringComparer.OrdinalIgnoreCase);
+            var origins = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in own)
+            {
+                values[key] = value;
+            }
+
+            foreach (var key in values.Keys)
+            {
+                // Built-in defaults get no origin, as RunnerSettings.GetOrigin documents.
+                var origin = index.GetOrigin(section, key) ?? index.GetOrigin(MasterSection, key);
+                if (origin is { IsDefault: false })
+                {
+                    origins[key] = origin.ToString();
+                }
+            }
+
+            string Describe(string key) =>
+                origins.GetValueOrDefault(key) ?? index.GetSectionOrigin(section)?.ToString() ?? "the configuration";
+
+            ConfigurationValidator.ValidateRunner(section, values, Describe, isRunner: true);
+            if (values.TryGetValue("path", out var path))
+            {
+                values["path"] = variables.ExpandRunnerPath(path, name);
+            }
+
+            runners.Add(new RunnerSettings(name, values, origins));
+        }
+
+        return runners;
+    }
+}

@@ -1,0 +1,43 @@
+using RunnerHost.Lists;
+
+namespace RunnerHost.Host.Lists;
+
+/// <summary>A mailing list defined by a <c>[list.NAME]</c> configuration section.</summary>
+public sealed class ConfiguredMailingList : IMailingList
+{
+    public ConfiguredMailingList(
+        string listId,
+        string postingAddress,
+        string displayName,
+        string preferredLanguage,
+        IReadOnlyList<ListMember> members,
+        IReadOnlyList<ListMember> owners)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(listId);
+        ArgumentException.ThrowIfNullOrEmpty(postingAddress);
+        ArgumentNullException.ThrowIfNull(displayName);
+        ArgumentException.ThrowIfNullOrEmpty(preferredLanguage);
+        ArgumentNullException.ThrowIfNull(members);
+        ArgumentNullException.ThrowIfNull(owners);
+        ListId = listId;
+        PostingAddress = postingAddress;
+        DisplayName = displayName;
+        PreferredLanguage = preferredLanguage;
+        Members = [.. members];
+        Owners = [.. owners];
+    }
+
+    public string ListId { get; }
+
+    public string PostingAddress { get; }
+
+    public string DisplayName { get; }
+
+    public string PreferredLanguage { get; }
+
+    public IReadOnlyList<ListMember> Members { get; }
+
+    public IReadOnlyList<ListMember> Owners { get; }
+
+    public override string ToString() => $"{ListId} <{PostingAddress}>";
+}

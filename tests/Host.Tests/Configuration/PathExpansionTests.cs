@@ -1,0 +1,92 @@
+using RunnerHost.Host.Configuration;
+
+namespace RunnerHost.Host.Tests.Configuration;
+
+public sealed class PathExpansionTests
+{
+    private static HostConfiguration Build(string text)
+    {
+        var stack = ConfigurationStack.FromDefaults();
+        stack.Push("test", "[runner.master]\nclass: R\n" + text);
+        return stack.Build();
+    }
+
+    private static string Cwd => Directory.GetCurrentDirectory();
+
+    [Test]
+    public void Paths_expand_and_become_absolute()
+    {
+        var paths = Build("[paths]\nvar_dir: /srv/rh\nlog_dir: ${var_dir}/log\n").Paths;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(paths.VarDir, Is.EqualTo("/srv/rh"));
+            Assert.That(paths.QueueDir, Is.EqualTo("/srv/rh/queue"));
+            Assert.That(paths.LogDir, Is.EqualTo("/srv/rh/log"));
+            Assert.That(paths.LockDir, Is.EqualTo("/srv/rh/locks"));
+            Assert.That(paths.ArchiveDir, Is.EqualTo("/srv/rh/archives"));
+            Assert.That(paths.PluginDir, Is.EqualTo(Path.Combine(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), "plugins")));
+        });
+    }
+
+    [Test]
+    public void Relative_paths_resolve_against_the_current_directory()
+    {
+        var paths = Build("[paths]\nvar_dir: data/var\nlock_dir: $cwd/locks\n").Paths;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(paths.VarDir, Is.EqualTo(Path.Combine(Cwd, "data", "var")));
+            Assert.That(paths.QueueDir, Is.EqualTo(Path.Combine(Cwd, "data", "var", "queue")));
+            Assert.That(paths.LockDir, Is.EqualTo(Path.Combine(Cwd, "locks")));
+        });
+    }
+
+    [Test]
+    public void Variable_names_are_case_insensitive()
+    {
+        var config = Build("[paths]\nvar_dir: /srv/rh\n[runner.up]\npath: $QUEUE_DIR/upper/$name\n");
+
+        Assert.That(config.GetRunner("up").QueuePath, Is.EqualTo("/srv/rh/queue/upper/up"));
+    }
+
+    [Test]
+    public void Unknown_variables_are_left_as_they_are()
+    {
+        var config = Build("[paths]\nvar_dir: /srv/rh\narchive_dir: /a/$foo/${bar}\n[runner.x]\npath: /q/$foo/$name\n");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.Paths.ArchiveDir, Is.EqualTo("/a/$foo/${bar}"));
+            Assert.That(config.GetRunner("x").QueuePath, Is.EqualTo("/q/$foo/x"));
+        });
+    }
+
+    [Test]
+    public void Double_dollar_is_a_literal_dollar()
+    {
+        Assert.That(Build("[paths]\narchive_dir: /a/$$var_dir\n").Paths.ArchiveDir, Is.EqualTo("/a/$var_dir"));
+    }
+
+    [Test]
+    public void Empty_runner_path_means_no_queue()
+    {
+        Assert.That(Build("[runner.rest]\npath:\n").GetRunner("rest").QueuePath, Is.Null);
+    }
+
+    [Test]
+    public void Variable_loops_are_errors_naming_the_key()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Build("[paths]\nvar_dir: $queue_dir/v\nqueue_dir: $var_dir/queue\n"));
+
+        Assert.That(error!.Message, Is.EqualTo("<layer test>:4: [paths] var_dir: $-variable loop: var_dir -> queue_dir -> var_dir"));
+    }
+
+    [Test]
+    public void Unknown_paths_key_is_an_error()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Build("[paths]\ntmp_dir: /tmp\n"));
+
+        Assert.That(error!.Message, Does.StartWith("<layer test>:4: [paths] tmp_dir: unknown key"));
+    }
+}

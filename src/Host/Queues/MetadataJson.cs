@@ -117,6 +117,7 @@ public static class MetadataJson
     {
         string raw = element.GetRawText();
         bool integral = raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
-        return integral && element.TryGetInt64(out long l) ? l : element.GetDouble();
+        // Boxed separately: a conditional of long and double would widen the long.
+        return integral && element.TryGetInt64(out long l) ? (object)l : element.GetDouble();
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using RunnerHost.Messages;
 
@@ -13,12 +14,15 @@ public static class MetadataJson
 {
     private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 64 };
 
+    // The files are read by people and tools, never embedded in HTML: keep '+', '<', quotes readable.
+    private static readonly JsonWriterOptions WriteOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Serialises metadata as a UTF-8 JSON object.</summary>
     public static byte[] Serialize(MessageData metadata)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriteOptions))
         {
             WriteObject(writer, metadata);
         }

@@ -22,13 +22,14 @@ public sealed class DurabilityAndRegistryTests
         using var switchboard = _env.Create("in", fsync: true);
         var metadata = new MessageData { ["listid"] = "t.example.com" };
 
-        string filebase = await switchboard.EnqueueAsync(TestMessage(), metadata);
+        var message = TestMessage();
+        string filebase = await switchboard.EnqueueAsync(message, metadata);
 
         Assert.That(Directory.GetFiles(switchboard.Directory, "*.tmp"), Is.Empty);
         Assert.That(CheckQueueFiles(switchboard.Directory), Is.EqualTo(".pck: 1"));
         var decoded = QueueFileFormat.Decode(await File.ReadAllBytesAsync(Path.Combine(switchboard.Directory, filebase + ".pck")));
         Assert.That(decoded.Metadata.ListId, Is.EqualTo("t.example.com"));
-        Assert.That(decoded.Message.ToArray(), Is.EqualTo(Serialize(TestMessage())));
+        Assert.That(decoded.Message.ToArray(), Is.EqualTo(Serialize(message)));
     }
 
     [Test]

@@ -1,0 +1,203 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RunnerHost.Messages;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Host.Queues;
+
+/// <summary>A fully validated queue entry.</summary>
+/// <param name="Version">The format version (always <see cref="QueueFileFormat.Version"/>).</param>
+/// <param name="Metadata">The metadata.</param>
+/// <param name="Message">The RFC 822 bytes exactly as stored.</param>
+public sealed record DecodedEntry(int Version, MessageData Metadata, ReadOnlyMemory<byte> Message);
+
+/// <summary>What could be read from a possibly damaged queue file, and what is wrong with it.</summary>
+/// <param name="Version">The header's format version, when the header could be read.</param>
+/// <param name="MetadataLength">The declared metadata length.</param>
+/// <param name="MessageLength">The declared message length.</param>
+/// <param name="MetadataText">The metadata bytes present, as UTF-8 text (possibly cut short).</param>
+/// <param name="Metadata">The parsed metadata, when it parsed.</param>
+/// <param name="Message">The message bytes present (possibly cut short).</param>
+/// <param name="ChecksumValid">True when the trailer is present and its SHA-256 matches.</param>
+/// <param name="Problems">Everything found wrong, most fundamental first; empty for a sound file.</param>
+public sealed record PartialEntry(
+    int? Version,
+    long? MetadataLength,
+    long? MessageLength,
+    string? MetadataText,
+    MessageData? Metadata,
+    ReadOnlyMemory<byte>? Message,
+    bool ChecksumValid,
+    IReadOnlyList<string> Problems);
+
+/// <summary>
+/// The on-disk entry format (see docs/queue-format.md): an ASCII header line
+/// <c>RUNNERHOST-QUEUE 1 &lt;metaBytes&gt; &lt;messageBytes&gt;\n</c>, the metadata as UTF-8 JSON,
+/// the raw message bytes, and a trailer <c>\nEND &lt;sha256-hex&gt;\n</c> over everything before it.
+/// Length framing plus the end marker detect torn and altered files.
+/// </summary>
+public static class QueueFileFormat
+{
+    /// <summary>The first word of every entry.</summary>
+    public const string Magic = "RUNNERHOST-QUEUE";
+
+    /// <summary>The format version this build writes and reads.</summary>
+    public const int Version = 1;
+
+    // The header is short; a longer first line is not ours.
+    private const int MaxHeaderLength = 128;
+    private const string TrailerPrefix = "\nEND ";
+    private const int TrailerLength = 5 + 64 + 1;
+
+    /// <summary>Encodes one entry.</summary>
+    public static byte[] Encode(MessageData metadata, ReadOnlySpan<byte> message) =>
+        Frame(MetadataJson.Serialize(metadata), message, Version);
+
+    /// <summary>Decodes and validates one entry; throws <see cref="QueueEntryCorruptException"/> saying what is wrong.</summary>
+    public static DecodedEntry Decode(ReadOnlyMemory<byte> file)
+    {
+        var partial = ReadWhatYouCan(file);
+        if (partial.Problems.Count > 0)
+        {
+            throw new QueueEntryCorruptException(string.Join("; ", partial.Problems));
+        }
+
+        return new DecodedEntry(partial.Version!.Value, partial.Metadata!, partial.Message!.Value);
+    }
+
+    /// <summary>Reads whatever a file holds, never throwing; for tools that inspect damaged entries.</summary>
+    public static PartialEntry ReadWhatYouCan(ReadOnlyMemory<byte> file)
+    {
+        var problems = new List<string>();
+        var bytes = file.Span;
+        if (bytes.IsEmpty)
+        {
+            problems.Add("empty file (0 bytes)");
+            return new PartialEntry(null, null, null, null, null, null, false, problems);
+        }
+
+        byte[] magic = Encoding.ASCII.GetBytes(Magic + " ");
+        if (!bytes.StartsWith(magic))
+        {
+            problems.Add($"bad magic: expected '{Magic}', found '{Printable(bytes[..Math.Min(bytes.Length, magic.Length)])}'");
+            return new PartialEntry(null, null, null, null, null, null, false, problems);
+        }
+
+        int newline = bytes[..Math.Min(bytes.Length, MaxHeaderLength)].IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            problems.Add($"header malformed: no end of line in the first {MaxHeaderLength} bytes");
+            return new PartialEntry(null, null, null, null, null, null, false, problems);
+        }
+
+        string header = Encoding.ASCII.GetString(bytes[..newline]);
+        string[] fields = header.Split(' ');
+        if (fields.Length < 2 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int version))
+        {
+            problems.Add($"header malformed: '{Printable(bytes[..newline])}'");
+            return new PartialEntry(null, null, null, null, null, null, false, problems);
+        }
+
+        if (version != Version)
+        {
+            problems.Add($"unsupported version {version} (this build reads version {Version})");
+            return new PartialEntry(version, null, null, null, null, null, false, problems);
+        }
+
+        if (fields.Length != 4
+            || !long.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out long metaLength)
+            || !long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out long messageLength)
+            || metaLength > int.MaxValue || messageLength > int.MaxValue)
+        {
+            problems.Add($"header malformed: '{Printable(bytes[..newline])}' (expected '{Magic} {Version} <metadata bytes> <message bytes>')");
+            return new PartialEntry(version, null, null, null, null, null, false, problems);
+        }
+
+        int bodyStart = newline + 1;
+        long expected = bodyStart + metaLength + messageLength + TrailerLength;
+        if (bytes.Length < expected)
+        {
+            problems.Add($"truncated: expected {expected} bytes got {bytes.Length}");
+        }
+        else if (bytes.Length > expected)
+        {
+            problems.Add($"too long: expected {expected} bytes got {bytes.Length}");
+        }
+
+        int metaAvailable = (int)Math.Clamp(bytes.Length - bodyStart, 0, metaLength);
+        var metaBytes = file.Slice(bodyStart, metaAvailable);
+        int messageStart = bodyStart + metaAvailable;
+        int messageAvailable = (int)Math.Clamp(bytes.Length - messageStart, 0, messageLength);
+        var message = file.Slice(messageStart, messageAvailable);
+
+        bool checksumValid = false;
+        if (bytes.Length >= expected)
+        {
+            int trailerStart = (int)(expected - TrailerLength);
+            checksumValid = CheckTrailer(bytes[..trailerStart], bytes.Slice(trailerStart, TrailerLength), problems);
+        }
+
+        string metaText = Encoding.UTF8.GetString(metaBytes.Span);
+        MessageData? metadata = null;
+        try
+        {
+            metadata = MetadataJson.Deserialize(metaBytes);
+        }
+        catch (JsonException ex)
+        {
+            problems.Add($"metadata JSON invalid: {ex.Message}");
+        }
+
+        return new PartialEntry(version, metaLength, messageLength, metaText, metadata, message, checksumValid, problems);
+    }
+
+    /// <summary>Frames already-serialised metadata; internal so tests can build files with any content.</summary>
+    internal static byte[] Frame(ReadOnlySpan<byte> metadataJson, ReadOnlySpan<byte> message, int version)
+    {
+        byte[] header = Encoding.ASCII.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Magic} {version} {metadataJson.Length} {message.Length}\n"));
+        int bodyLength = header.Length + metadataJson.Length + message.Length;
+        byte[] file = new byte[bodyLength + TrailerLength];
+        header.CopyTo(file, 0);
+        metadataJson.CopyTo(file.AsSpan(header.Length));
+        message.CopyTo(file.AsSpan(header.Length + metadataJson.Length));
+        string hash = Convert.ToHexStringLower(SHA256.HashData(file.AsSpan(0, bodyLength)));
+        Encoding.ASCII.GetBytes(TrailerPrefix + hash + "\n").CopyTo(file, bodyLength);
+        return file;
+    }
+
+    private static bool CheckTrailer(ReadOnlySpan<byte> body, ReadOnlySpan<byte> trailer, List<string> problems)
+    {
+        string text = Encoding.ASCII.GetString(trailer);
+        if (!text.StartsWith(TrailerPrefix, StringComparison.Ordinal) || text[^1] != '\n')
+        {
+            problems.Add($"trailer malformed: expected '\\nEND <sha256>\\n', found '{Printable(trailer)}'");
+            return false;
+        }
+
+        string stored = text[TrailerPrefix.Length..^1];
+        string actual = Convert.ToHexStringLower(SHA256.HashData(body));
+        if (!string.Equals(stored, actual, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"checksum mismatch: trailer says {stored}, content hashes to {actual}");
+            return false;
+        }
+
+        return true;
+    }
+
+    // Error messages quote file bytes; keep them on one readable line.
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var text = new StringBuilder(bytes.Length);
+        foreach (byte b in bytes)
+        {
+            text.Append(b is >= 0x20 and < 0x7f ? (char)b : '?');
+        }
+
+        return text.ToString();
+    }
+}

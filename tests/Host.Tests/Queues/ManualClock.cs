@@ -1,0 +1,9 @@
+namespace RunnerHost.Host.Tests.Queues;
+
+/// <summary>A clock the test sets by hand.</summary>
+internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = start;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}

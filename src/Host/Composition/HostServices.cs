@@ -97,11 +97,11 @@ public sealed class HostServices : IDisposable
         _queues.Dispose();
     }
 
-    private FileSwitchboardOptions QueueOptions(RunnerSettings settings, int slice, int sliceCount) => new(
-        settings.Name,
-        settings.QueuePath!,
-        BadDirectory)
+    private FileSwitchboardOptions QueueOptions(RunnerSettings settings, int slice, int sliceCount) => new()
     {
+        Name = settings.Name,
+        Directory = settings.QueuePath!,
+        BadDirectory = BadDirectory,
         Slice = slice,
         SliceCount = sliceCount,
         Fsync = settings.Fsync,

@@ -30,10 +30,10 @@ public static class ConfigurationValidator
     }
 
     /// <summary>
-    /// Validates the merged values of a runner section (or <c>[runner.master]</c> itself when
-    /// <paramref name="isRunner"/> is false, which needs no class).
+    /// Validates the merged values of a runner section or of <c>[runner.master]</c>. The class is not
+    /// checked here: an empty class is valid until something tries to create the runner.
     /// </summary>
-    public static void ValidateRunner(string section, IReadOnlyDictionary<string, string> values, Func<string, string> describe, bool isRunner)
+    public static void ValidateRunner(string section, IReadOnlyDictionary<string, string> values, Func<string, string> describe)
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(describe);
@@ -72,15 +72,6 @@ public static class ConfigurationValidator
         if (values.TryGetValue("max_restarts", out var restarts) && !(ConfigValue.TryParseInt32(restarts, out var budget) && budget >= 0))
         {
             throw Fail("max_restarts", $"'{restarts}' is not a non-negative integer");
-        }
-
-        if (isRunner)
-        {
-            bool start = !values.TryGetValue("start", out var startText) || (ConfigValue.TryParseBoolean(startText, out var s) && s);
-            if (start && string.IsNullOrWhiteSpace(values.GetValueOrDefault("class")))
-            {
-                throw Fail("class", "no runner class given");
-            }
         }
     }
 }

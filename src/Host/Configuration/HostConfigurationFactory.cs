@@ -68,7 +68,7 @@ internal static class HostConfigurationFactory
     private static List<RunnerSettings> ReadRunners(IConfigurationRoot root, ConfigurationIndex index, PathVariables variables)
     {
         var master = ReadSection(root, MasterSection);
-        ConfigurationValidator.ValidateRunner(MasterSection, master, key => index.Describe(MasterSection, key), isRunner: false);
+        ConfigurationValidator.ValidateRunner(MasterSection, master, key => index.Describe(MasterSection, key));
 
         var runners = new List<RunnerSettings>();
         foreach (var section in index.Sections)
@@ -106,7 +106,7 @@ internal static class HostConfigurationFactory
             string Describe(string key) =>
                 origins.GetValueOrDefault(key) ?? index.GetSectionOrigin(section)?.ToString() ?? "the configuration";
 
-            ConfigurationValidator.ValidateRunner(section, values, Describe, isRunner: true);
+            ConfigurationValidator.ValidateRunner(section, values, Describe);
             if (values.TryGetValue("path", out var path))
             {
                 values["path"] = variables.ExpandRunnerPath(path, name);

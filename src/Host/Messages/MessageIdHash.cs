@@ -8,6 +8,7 @@ public static class MessageIdHash
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "An identifier shared with Mailman and archivers, not a security measure.")]
     public static string Compute(string messageId)
     {
         ArgumentNullException.ThrowIfNull(messageId);

@@ -107,9 +107,11 @@ internal static class HostConfigurationFactory
                 origins.GetValueOrDefault(key) ?? index.GetSectionOrigin(section)?.ToString() ?? "the configuration";
 
             ConfigurationValidator.ValidateRunner(section, values, Describe);
-            if (values.TryGetValue("path", out var path))
+            foreach (var key in values.Keys.ToList())
             {
-                values["path"] = variables.ExpandRunnerPath(path, name);
+                values[key] = string.Equals(key, "path", StringComparison.OrdinalIgnoreCase)
+                    ? variables.ExpandRunnerPath(values[key], name)
+                    : variables.ExpandRunnerValue(values[key], name);
             }
 
             runners.Add(new RunnerSettings(name, values, origins));

@@ -47,6 +47,15 @@ public sealed partial class PathVariables
         return Path.GetFullPath(expanded, _cwd);
     }
 
+    /// <summary>Expands <c>$name</c> and <c>[paths]</c> variables in any other runner value (plugin settings such as <c>maildir: $archive_dir</c>); unknown variables stay as they are.</summary>
+    public string ExpandRunnerValue(string value, string runnerName)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Contains('$', StringComparison.Ordinal)
+            ? Substitute(value, name => string.Equals(name, "name", StringComparison.OrdinalIgnoreCase) ? runnerName : Lookup(name, []))
+            : value;
+    }
+
     private string Resolve(string key, List<string> chain)
     {
         if (_resolved.TryGetValue(key, out var done))

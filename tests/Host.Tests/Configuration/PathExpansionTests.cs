@@ -69,6 +69,15 @@ public sealed class PathExpansionTests
     }
 
     [Test]
+    public void Other_runner_values_expand_variables_without_becoming_paths()
+    {
+        var runner = Build("[paths]\nvar_dir: /srv/rh\n[runner.archive]\nmaildir: $archive_dir/$name\ngreeting: cost $5 or $$6\n").GetRunner("archive");
+
+        Assert.That(runner.GetString("maildir"), Is.EqualTo("/srv/rh/archives/archive"));
+        Assert.That(runner.GetString("greeting"), Is.EqualTo("cost $5 or $6"));
+    }
+
+    [Test]
     public void Empty_runner_path_means_no_queue()
     {
         Assert.That(Build("[runner.rest]\npath:\n").GetRunner("rest").QueuePath, Is.Null);

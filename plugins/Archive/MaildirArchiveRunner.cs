@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using RunnerHost.Lists;
+using RunnerHost.Messages;
+
+namespace RunnerHost.Plugins.Archive;
+
+/// <summary>
+/// Archives each list's messages into a Maildir, <c>&lt;maildir&gt;/&lt;list id&gt;/{tmp,new,cur}</c>,
+/// readable by any mail client. Settings: <c>maildir</c> (default <c>$archive_dir</c>).
+/// </summary>
+public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context)
+{
+    private long _delivered;
+
+    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    {
+        string root = Settings.GetString("maildir") is { Length: > 0 } configured
+            ? configured
+            : throw new InvalidOperationException(Settings.Describe("maildir", "no Maildir directory configured"));
+        string maildir = Path.Combine(root, mailingList.ListId);
+        foreach (var sub in new[] { "tmp", "new", "cur" })
+        {
+            Directory.CreateDirectory(Path.Combine(maildir, sub));
+        }
+
+        // Maildir delivery: write under tmp/, flush to disk, then rename into new/ (atomic publish).
+        string name = $"{Clock.GetUtcNow().ToUnixTimeMilliseconds()}.P{Environment.ProcessId}Q{Interlocked.Increment(ref _delivered)}.{Environment.MachineName}";
+        string temporary = Path.Combine(maildir, "tmp", name);
+        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        {
+            await message.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, Path.Combine(maildir, "new", name));
+        Logger.LogInformation("{Runner} archived {MessageId} for {List} as {File}", Identity, message.MessageId, mailingList.ListId, name);
+        return false;
+    }
+}

@@ -191,9 +191,13 @@ public sealed class PluginCatalog : IDisposable
             {
                 _ = loader.LoadAssembly(reference);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or FileLoadException or BadImageFormatException)
+            catch (FileNotFoundException)
             {
-                return $"missing dependency {reference.FullName}: not in the plugin folder, its .deps.json or the host ({OneLine(ex.Message)})";
+                return $"missing dependency {reference.FullName}: not in the plugin folder, its .deps.json or the host";
+            }
+            catch (Exception ex) when (ex is FileLoadException or BadImageFormatException)
+            {
+                return $"cannot load dependency {reference.FullName}: {OneLine(ex.Message)}";
             }
         }
 

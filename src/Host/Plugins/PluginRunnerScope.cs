@@ -1,4 +1,5 @@
 using Autofac;
+using Microsoft.Extensions.Logging;
 
 namespace RunnerHost.Host.Plugins;
 
@@ -29,8 +30,10 @@ public sealed class PluginRunnerScope : IAsyncDisposable
 
     /// <summary>
     /// Builds <paramref name="runnerType"/> in a child scope of <paramref name="root"/> bound to the
-    /// plugin's load context: the plugin's Autofac modules, the context and its settings are registered
-    /// there, and the root's services (e.g. <c>ILogger&lt;T&gt;</c>) stay available.
+    /// plugin's load context: <c>ILogger&lt;T&gt;</c> (from the root's <see cref="ILoggerFactory"/>), the
+    /// plugin's Autofac modules, the context and its settings are registered there, and the root's
+    /// services stay available. The root must not register an open-generic <c>ILogger&lt;&gt;</c>: it would pin
+    /// every plugin that asks for one.
     /// </summary>
     /// <exception cref="PluginException">The runner could not be built; one line naming plugin, type and innermost cause.</exception>
     public static async Task<PluginRunnerScope> CreateAsync(ILifetimeScope root, PluginInfo plugin, Type runnerType, string runnerName, RunnerContext context)
@@ -53,6 +56,10 @@ public sealed class PluginRunnerScope : IAsyncDisposable
         // A plain BeginLifetimeScope under the long-lived root would pin the plugin's load context.
         var scope = root.BeginLoadContextLifetimeScope(loadContext, builder =>
         {
+            // ILogger<T> is closed over plugin types here, in the scope, from the root's ILoggerFactory. An
+            // open-generic ILogger<> in the root would cache ILogger<PluginType> in the root's registry and
+            // pin the load context (measured; docs/plugins.md), so the root must register only ILoggerFactory.
+            builder.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>));
             builder.RegisterAssemblyModules(assembly);
             builder.RegisterInstance(context).ExternallyOwned();
             builder.RegisterInstance(context.Settings).ExternallyOwned();

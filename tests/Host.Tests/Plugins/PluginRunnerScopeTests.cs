@@ -58,7 +58,7 @@ public sealed class PluginRunnerScopeTests
             Assert.That(scope.RunnerName, Is.EqualTo("echo"));
             Assert.That(scope.Plugin.Name, Is.EqualTo("EchoPlugin"));
             Assert.That(scope.Runner.GetType().GetProperty("FormatterName")!.GetValue(scope.Runner), Is.EqualTo("EchoPlugin.BracketFormatter"));
-            // ILogger<EchoRunner> came from the host root's generic Logger<> registration.
+            // ILogger<EchoRunner> was built from the host root's ILoggerFactory.
             Assert.That(_logs.Entries, Has.Some.Matches<LogEntry>(e => e!.Category == "EchoPlugin.EchoRunner" && e.Message == $"echo hello to {output}"));
         }
     }

@@ -1,0 +1,237 @@
+using System.Reflection;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Host.Plugins;
+
+/// <summary>
+/// Loads every plugin folder of a plugin directory, each into its own collectible load context, and
+/// validates it eagerly (the Jellyfin pattern: load the assembly and call <c>GetTypes()</c>), so that a
+/// broken plugin is reported at start-up, in one line, and does not stop the others.
+/// </summary>
+/// <remarks>
+/// A folder <c>X</c> holding <c>X.dll</c> is a plugin. Disposing the catalog unloads every plugin; a load
+/// context is collected only when nothing else references its types or objects (docs/plugins.md).
+/// </remarks>
+public sealed class PluginCatalog : IDisposable
+{
+    private readonly ILogger<PluginCatalog> _logger;
+    private readonly List<PluginLoader> _loaders = [];
+    private readonly List<PluginInfo> _plugins = [];
+    private bool _disposed;
+
+    public PluginCatalog(string pluginDirectory, ILoggerFactory loggerFactory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(pluginDirectory);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        if (!Path.IsPathFullyQualified(pluginDirectory))
+        {
+            throw new ArgumentException($"The plugin directory must be an absolute path: '{pluginDirectory}'.", nameof(pluginDirectory));
+        }
+
+        if (!System.IO.Directory.Exists(pluginDirectory))
+        {
+            throw new PluginException($"plugin directory '{pluginDirectory}' does not exist");
+        }
+
+        _logger = loggerFactory.CreateLogger<PluginCatalog>();
+        Directory = Path.TrimEndingDirectorySeparator(pluginDirectory);
+        foreach (string folder in System.IO.Directory.GetDirectories(Directory).Order(StringComparer.Ordinal))
+        {
+            _plugins.Add(Load(folder));
+        }
+
+        _logger.LogInformation(
+            "Loaded {Loaded} of {Total} plugins from {Directory}",
+            _plugins.Count(p => p.IsLoaded),
+            _plugins.Count,
+            Directory);
+    }
+
+    /// <summary>
+    /// The assemblies whose types cross the plugin boundary: plugins always get the host's copy, so
+    /// <c>Runner</c>, <c>MimeMessage</c>, <c>Autofac.Module</c> and <c>ILogger</c> are the same types on both sides.
+    /// </summary>
+    public static IReadOnlyList<Type> SharedTypes { get; } =
+    [
+        typeof(Runner),
+        typeof(MimeKit.MimeMessage),
+        typeof(Autofac.Module),
+        typeof(ILogger),
+    ];
+
+    /// <summary>The plugin directory (absolute).</summary>
+    public string Directory { get; }
+
+    /// <summary>Every plugin folder, loaded or not, in ordinal order of the folder names.</summary>
+    public IReadOnlyList<PluginInfo> Plugins => _plugins;
+
+    /// <summary>The plugins that loaded.</summary>
+    public IEnumerable<PluginInfo> LoadedPlugins => _plugins.Where(p => p.IsLoaded);
+
+    /// <summary>Unloads every plugin. Runner scopes created from this catalog must be disposed first.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var plugin in _plugins)
+        {
+            plugin.Release();
+        }
+
+        foreach (var loader in _loaders)
+        {
+            loader.Dispose();
+        }
+
+        _loaders.Clear();
+    }
+
+    private PluginInfo Load(string folder)
+    {
+        string name = Path.GetFileName(folder);
+        var plugin = new PluginInfo(name, folder, Path.Combine(folder, name + ".dll"));
+        string? problem = Validate(plugin);
+        if (problem is not null)
+        {
+            plugin.MarkFailed($"plugin '{name}' ({folder}): {problem}");
+            _logger.LogError("{PluginError}", plugin.Error);
+        }
+        else
+        {
+            _logger.LogInformation(
+                "Plugin {Plugin} {Version}: {Count} runner types ({RunnerTypes})",
+                name,
+                plugin.Version,
+                plugin.RunnerTypes.Count,
+                string.Join(", ", plugin.RunnerTypes.Select(t => t.FullName)));
+        }
+
+        return plugin;
+    }
+
+    // Returns the one-line cause of a failure, or null once the plugin is loaded and validated.
+    private string? Validate(PluginInfo plugin)
+    {
+        string fileName = plugin.Name + ".dll";
+        if (!File.Exists(plugin.AssemblyPath))
+        {
+            return $"no {fileName} in the folder";
+        }
+
+        try
+        {
+            // Reads only the metadata: rejects native or corrupt files before a load context exists.
+            _ = AssemblyName.GetAssemblyName(plugin.AssemblyPath);
+        }
+        catch (BadImageFormatException)
+        {
+            return $"{fileName} is not a .NET assembly";
+        }
+
+        var loader = PluginLoader.CreateFromAssemblyFile(plugin.AssemblyPath, [.. SharedTypes], config =>
+        {
+            config.PreferSharedTypes = true;
+            config.IsUnloadable = true;
+        });
+        string? problem;
+        try
+        {
+            problem = LoadAndCheck(plugin, loader);
+        }
+        catch (Exception ex)
+        {
+            // Whatever a plugin does wrong, the host reports it and goes on with the other plugins.
+            problem = $"failed to load: {ex.GetType().Name}: {OneLine(ex.Message)}";
+        }
+
+        if (problem is null)
+        {
+            _loaders.Add(loader);
+        }
+        else
+        {
+            loader.Dispose();
+        }
+
+        return problem;
+    }
+
+    private static string? LoadAndCheck(PluginInfo plugin, PluginLoader loader)
+    {
+        Assembly assembly;
+        try
+        {
+            assembly = loader.LoadDefaultAssembly();
+        }
+        catch (BadImageFormatException)
+        {
+            return $"{plugin.Name}.dll is not a .NET assembly";
+        }
+        catch (Exception ex) when (ex is FileLoadException or IOException)
+        {
+            return $"cannot load {plugin.Name}.dll: {OneLine(ex.Message)}";
+        }
+
+        var references = assembly.GetReferencedAssemblies();
+        if (AbstractionsCompatibility.Check(references, typeof(Runner).Assembly.GetName().Version!) is { } incompatible)
+        {
+            return incompatible;
+        }
+
+        // Resolving every direct reference now names a deleted private dependency at start-up, not
+        // on the first message that happens to reach the code using it.
+        foreach (var reference in references)
+        {
+            try
+            {
+                _ = loader.LoadAssembly(reference);
+            }
+            catch (FileNotFoundException)
+            {
+                return $"missing dependency {reference.FullName}: not in the plugin folder, its .deps.json or the host";
+            }
+            catch (Exception ex) when (ex is FileLoadException or BadImageFormatException)
+            {
+                return $"cannot load dependency {reference.FullName}: {OneLine(ex.Message)}";
+            }
+        }
+
+        Type[] types;
+        try
+        {
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException ex)
+        {
+            string cause = ex.LoaderExceptions.FirstOrDefault(e => e is not null)?.Message ?? ex.Message;
+            return $"types do not load, usually a dependency incompatible with the host's shared libraries: {OneLine(cause)}";
+        }
+
+        var runnerTypes = types
+            .Where(t => t is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false } && typeof(Runner).IsAssignableFrom(t))
+            .ToArray();
+        plugin.MarkLoaded(assembly, loader.LoadContext, types, runnerTypes, VersionOf(assembly));
+        return null;
+    }
+
+    private static string VersionOf(Assembly assembly)
+    {
+        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (!string.IsNullOrEmpty(informational))
+        {
+            // The SDK appends "+<commit>"; the version alone is what an operator compares.
+            int plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus > 0 ? informational[..plus] : informational;
+        }
+
+        return assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+    }
+
+    internal static string OneLine(string text) =>
+        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+}

@@ -1,0 +1,89 @@
+using Autofac;
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Host.Plugins;
+
+/// <summary>
+/// A runner instance and the Autofac load-context scope that built it. Disposing it disposes the scope,
+/// which also drops Autofac's reflection caches for the plugin's load context so that it can unload.
+/// </summary>
+public sealed class PluginRunnerScope : IAsyncDisposable
+{
+    private readonly ILifetimeScope _scope;
+
+    private PluginRunnerScope(ILifetimeScope scope, PluginInfo plugin, string runnerName, Runner runner)
+    {
+        _scope = scope;
+        Plugin = plugin;
+        RunnerName = runnerName;
+        Runner = runner;
+    }
+
+    /// <summary>The plugin that defines the runner type.</summary>
+    public PluginInfo Plugin { get; }
+
+    /// <summary>The runner name (<c>[runner.NAME]</c>).</summary>
+    public string RunnerName { get; }
+
+    /// <summary>The runner instance; do not keep it beyond the scope's lifetime.</summary>
+    public Runner Runner { get; }
+
+    /// <summary>
+    /// Builds <paramref name="runnerType"/> in a child scope of <paramref name="root"/> bound to the
+    /// plugin's load context: <c>ILogger&lt;T&gt;</c> (from the root's <see cref="ILoggerFactory"/>), the
+    /// plugin's Autofac modules, the context and its settings are registered there, and the root's
+    /// services stay available. The root must not register an open-generic <c>ILogger&lt;&gt;</c>: it would pin
+    /// every plugin that asks for one.
+    /// </summary>
+    /// <exception cref="PluginException">The runner could not be built; one line naming plugin, type and innermost cause.</exception>
+    public static async Task<PluginRunnerScope> CreateAsync(ILifetimeScope root, PluginInfo plugin, Type runnerType, string runnerName, RunnerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(plugin);
+        ArgumentNullException.ThrowIfNull(runnerType);
+        ArgumentException.ThrowIfNullOrEmpty(runnerName);
+        ArgumentNullException.ThrowIfNull(context);
+        if (plugin.Assembly is not { } assembly || plugin.LoadContext is not { } loadContext)
+        {
+            throw new PluginException(plugin.Error ?? $"plugin '{plugin.Name}' ({plugin.Directory}) is unloaded");
+        }
+
+        if (runnerType.Assembly != assembly || !typeof(Runner).IsAssignableFrom(runnerType))
+        {
+            throw new ArgumentException($"'{runnerType.FullName}' is not a runner type of plugin '{plugin.Name}'.", nameof(runnerType));
+        }
+
+        // A plain BeginLifetimeScope under the long-lived root would pin the plugin's load context.
+        var scope = root.BeginLoadContextLifetimeScope(loadContext, builder =>
+        {
+            // ILogger<T> is closed over plugin types here, in the scope, from the root's ILoggerFactory. An
+            // open-generic ILogger<> in the root would cache ILogger<PluginType> in the root's registry and
+            // pin the load context (measured; docs/plugins.md), so the root must register only ILoggerFactory.
+            builder.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>));
+            builder.RegisterAssemblyModules(assembly);
+            builder.RegisterInstance(context).ExternallyOwned();
+            builder.RegisterInstance(context.Settings).ExternallyOwned();
+            builder.RegisterType(runnerType).Named<Runner>(runnerName);
+        });
+        try
+        {
+            var runner = scope.ResolveNamed<Runner>(runnerName);
+            return new PluginRunnerScope(scope, plugin, runnerName, runner);
+        }
+        catch (Exception ex)
+        {
+            await scope.DisposeAsync().ConfigureAwait(false);
+            var innermost = ex;
+            while (innermost.InnerException is { } inner)
+            {
+                innermost = inner;
+            }
+
+            throw new PluginException(
+                $"runner '{runnerName}': cannot create '{runnerType.FullName}' from plugin '{plugin.Name}': {PluginCatalog.OneLine(innermost.Message)}",
+                ex);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _scope.DisposeAsync();
+}

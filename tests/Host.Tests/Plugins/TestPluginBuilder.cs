@@ -1,0 +1,139 @@
+using System.Diagnostics;
+
+namespace RunnerHost.Host.Tests.Plugins;
+
+/// <summary>
+/// Builds the test plugins under tests/TestPlugins once per test run into a temporary folder; each
+/// fixture then copies the ones it needs into a plugin directory of its own.
+/// </summary>
+/// <remarks>
+/// The contract is built first (Release, and a 2.0.0.0 copy for FutureAbstractionsPlugin), and the
+/// plugins are restored one at a time: parallel restores race on the contract's project.assets.json.
+/// The plugin builds then run in parallel with --no-dependencies.
+/// </remarks>
+[SetUpFixture]
+public sealed class TestPluginBuilder
+{
+    public static readonly IReadOnlyList<string> AllPlugins =
+    [
+        "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
+        "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin",
+    ];
+
+    // Started once per process; holds only a path, never anything from a plugin load context.
+    private static readonly Lazy<Task<string>> _built = new(() => Task.Run(BuildAllAsync));
+
+    [OneTimeSetUp]
+    public Task BuildPluginsAsync() => _built.Value;
+
+    [OneTimeTearDown]
+    public void DeleteBuildOutput()
+    {
+        if (_built.IsValueCreated && _built.Value.IsCompletedSuccessfully)
+        {
+            TestDirectories.DeleteQuietly(Path.GetDirectoryName(_built.Value.Result)!);
+        }
+    }
+
+    /// <summary>Copies the named built plugins into <c>&lt;parent&gt;/plugins/&lt;Name&gt;</c> and returns that plugin directory.</summary>
+    public static async Task<string> CreatePluginDirectoryAsync(string parent, params string[] names)
+    {
+        string built = await _built.Value.ConfigureAwait(false);
+        string plugins = Path.Combine(parent, "plugins");
+        Directory.CreateDirectory(plugins);
+        foreach (string name in names)
+        {
+            CopyDirectory(Path.Combine(built, name), Path.Combine(plugins, name));
+        }
+
+        return plugins;
+    }
+
+    public static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "RunnerHost.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No RunnerHost.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static async Task<string> BuildAllAsync()
+    {
+        string repo = RepoRoot();
+        string root = Path.Combine(Path.GetTempPath(), "runnerhost-testplugins-" + Guid.NewGuid().ToString("N"));
+        string plugins = Path.Combine(root, "plugins");
+        string abstractions = Path.Combine("src", "Abstractions", "Abstractions.csproj");
+        string futurePath = Path.Combine(root, "abs2", "RunnerHost.Abstractions.dll");
+        string futureProperty = "-p:FutureAbstractionsPath=" + futurePath;
+
+        await RunDotnetAsync(repo, "build", abstractions, "-c", "Release").ConfigureAwait(false);
+        // Its own configuration keeps the 2.0.0.0 copy out of the contract's normal obj/bin folders.
+        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureAbstractions", "-p:AssemblyVersion=2.0.0.0", "-p:Version=2.0.0", "-o", Path.GetDirectoryName(futurePath)!).ConfigureAwait(false);
+        foreach (string name in AllPlugins)
+        {
+            await RunDotnetAsync(repo, "restore", ProjectOf(name), futureProperty).ConfigureAwait(false);
+        }
+
+        await Task.WhenAll(AllPlugins.Select(name => RunDotnetAsync(
+            repo, "build", ProjectOf(name), "-c", "Release", "-o", Path.Combine(plugins, name), "--no-restore", "--no-dependencies", futureProperty))).ConfigureAwait(false);
+        return plugins;
+    }
+
+    private static string ProjectOf(string name) => Path.Combine("tests", "TestPlugins", name, name + ".csproj");
+
+    private static async Task RunDotnetAsync(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // No compiler or MSBuild server outlives the build (they would hold the test run's pipes open).
+        start.ArgumentList.Add("--disable-build-servers");
+        start.ArgumentList.Add("-nologo");
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        // Set by the dotnet test process for its own MSBuild; the child dotnet sets its own.
+        foreach (string variable in new[] { "MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
+        {
+            start.Environment.Remove(variable);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"dotnet {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{await output.ConfigureAwait(false)}\n{await errors.ConfigureAwait(false)}");
+        }
+    }
+
+    private static void CopyDirectory(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (string file in Directory.GetFiles(source))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+
+        foreach (string sub in Directory.GetDirectories(source))
+        {
+            CopyDirectory(sub, Path.Combine(target, Path.GetFileName(sub)));
+        }
+    }
+}

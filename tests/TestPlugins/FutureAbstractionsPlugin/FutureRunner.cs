@@ -1,0 +1,9 @@
+using RunnerHost;
+
+namespace FutureAbstractionsPlugin;
+
+/// <summary>Compiled against a contract the host does not have.</summary>
+public sealed class FutureRunner(RunnerContext context) : Runner(context)
+{
+    public override bool IsQueueRunner => false;
+}

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Composition;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Cli;
 
@@ -47,8 +48,10 @@ public static class RunnerCommand
                 $"runner spec {spec.Name}:{spec.Slice}:{spec.Count} does not match [runner.{spec.Name}] instances: {settings.Instances}; slices of different counts would overlap");
         }
 
-        var resolver = new RunnerTypeResolver(AppDomain.CurrentDomain.GetAssemblies());
-        await using var instance = new RunnerActivator(resolver, environment.Services).Create(settings, spec.Slice, spec.Count);
+        // Shutdown order matters for unloading: runner scope, then the root container, then the plugins.
+        using var plugins = OpenPlugins(configuration.Paths.PluginDir, environment.LoggerFactory);
+        await using var activator = new RunnerActivator(environment.Services, plugins);
+        await using var instance = await activator.CreateAsync(settings, spec.Slice, spec.Count).ConfigureAwait(false);
         var runner = instance.Runner;
         var logger = environment.LoggerFactory.CreateLogger("RunnerHost.Cli");
         var stopTimeout = settings.GetDuration("stop_timeout", TimeSpan.FromSeconds(30));
@@ -76,5 +79,17 @@ public static class RunnerCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    private static PluginCatalog OpenPlugins(string pluginDirectory, ILoggerFactory loggerFactory)
+    {
+        try
+        {
+            return new PluginCatalog(pluginDirectory, loggerFactory);
+        }
+        catch (PluginException ex)
+        {
+            throw new RunnerCreationException(ex.Message, ex);
+        }
     }
 }

@@ -1,62 +1,57 @@
-using System.Reflection;
 using Autofac;
-using Autofac.Core;
-using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Composition;
 
 /// <summary>
-/// Creates a runner with Autofac, injecting the host services a runner constructor may ask for:
-/// the <see cref="RunnerContext"/>, its settings, the queues, the lists, the events, the clock and <c>ILogger&lt;T&gt;</c>.
+/// Creates runners from plugins: resolves a section's <c>class</c> among the loaded plugins and builds
+/// the runner in a lifetime scope tied to the plugin's load context, so a stopped runner's plugin can
+/// be collected. The root container holds only host services (no open generics over plugin types:
+/// those would pin load contexts, see docs/plugins.md).
 /// </summary>
-public sealed class RunnerActivator(RunnerTypeResolver resolver, HostServices services)
+public sealed class RunnerActivator : IAsyncDisposable
 {
-    public RunnerInstance Create(RunnerSettings settings, int slice = 0, int sliceCount = 1)
+    private readonly HostServices _services;
+    private readonly RunnerTypeIndex _types;
+    private readonly IContainer _root;
+
+    public RunnerActivator(HostServices services, PluginCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(catalog);
+        _services = services;
+        _types = new RunnerTypeIndex(catalog);
+        var builder = new ContainerBuilder();
+        builder.RegisterInstance(services.Queues).ExternallyOwned();
+        builder.RegisterInstance(services.Lists).ExternallyOwned();
+        builder.RegisterInstance(services.Events).ExternallyOwned();
+        builder.RegisterInstance(services.Clock).ExternallyOwned();
+        builder.RegisterInstance(services.LoggerFactory).ExternallyOwned();
+        _root = builder.Build();
+    }
+
+    /// <summary>Creates the runner of one slice; dispose the result after the runner stopped.</summary>
+    /// <exception cref="RunnerCreationException">One line naming file, line and the cause.</exception>
+    public async Task<PluginRunnerScope> CreateAsync(RunnerSettings settings, int slice = 0, int sliceCount = 1)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var runnerType = resolver.Resolve(settings);
-        var context = services.CreateContext(settings, slice, sliceCount);
-        var builder = new ContainerBuilder();
-        builder.RegisterInstance(context);
-        builder.RegisterInstance(settings);
-        builder.RegisterInstance(services.Queues);
-        builder.RegisterInstance(services.Lists);
-        builder.RegisterInstance(services.Events);
-        builder.RegisterInstance(services.Clock);
-        builder.RegisterInstance(services.LoggerFactory);
-        builder.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>)).SingleInstance();
-        builder.RegisterType(runnerType).Named<Runner>(settings.Name).As(runnerType);
-        var container = builder.Build();
+        if (string.IsNullOrWhiteSpace(settings.ClassName))
+        {
+            throw new RunnerCreationException(settings.Describe("class", "no runner class given"));
+        }
+
         try
         {
-            return new RunnerInstance(container.ResolveNamed<Runner>(settings.Name), container);
+            var runnerType = _types.Resolve(settings.ClassName.Trim(), $"{settings.GetOrigin("class") ?? "(built-in default)"}: [runner.{settings.Name}] class");
+            var context = _services.CreateContext(settings, slice, sliceCount);
+            return await PluginRunnerScope.CreateAsync(_root, _types.PluginOf(runnerType), runnerType, settings.Name, context).ConfigureAwait(false);
         }
-        catch (DependencyResolutionException ex)
+        catch (PluginException ex)
         {
-            container.Dispose();
-            var cause = Innermost(ex);
-            throw new RunnerCreationException(
-                settings.Describe("class", $"could not create {runnerType.FullName}: {cause.GetType().Name}: {cause.Message}"),
-                ex);
+            throw new RunnerCreationException(ex.Message, ex);
         }
     }
 
-    private static Exception Innermost(Exception ex)
-    {
-        while (ex.InnerException is { } inner && ex is DependencyResolutionException or TargetInvocationException)
-        {
-            ex = inner;
-        }
-
-        return ex;
-    }
-}
-
-/// <summary>A created runner and the container scope that owns its dependencies; dispose after the runner stopped.</summary>
-public sealed class RunnerInstance(Runner runner, IContainer container) : IAsyncDisposable
-{
-    public Runner Runner { get; } = runner;
-
-    public ValueTask DisposeAsync() => container.DisposeAsync();
+    public ValueTask DisposeAsync() => _root.DisposeAsync();
 }

@@ -9,23 +9,7 @@ internal static class HostProcess
 
     public static async Task<ProcessResult> RunAsync(string workingDirectory, string? stdin, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(HostDll);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // The tests choose their configuration explicitly.
-        start.Environment.Remove("RUNNER_HOST_CONFIG");
-        start.Environment.Remove("RUNNER_HOST_VAR_DIR");
+        var start = StartInfo(workingDirectory, arguments);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -48,6 +32,112 @@ internal static class HostProcess
 
         return new ProcessResult(process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Starts a long-running runner-host whose stderr is collected as it arrives.</summary>
+    public static RunningHost Start(string workingDirectory, params string[] arguments) =>
+        new(Process.Start(StartInfo(workingDirectory, arguments)) ?? throw new InvalidOperationException("could not start runner-host"));
+
+    private static ProcessStartInfo StartInfo(string workingDirectory, string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The tests choose their configuration explicitly.
+        start.Environment.Remove("RUNNER_HOST_CONFIG");
+        start.Environment.Remove("RUNNER_HOST_VAR_DIR");
+        return start;
+    }
+}
+
+/// <summary>A runner-host process started by a test; killed on dispose if still running.</summary>
+internal sealed partial class RunningHost : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _stderr = new();
+
+    public RunningHost(Process process)
+    {
+        _process = process;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_stderr)
+                {
+                    _stderr.Append(e.Data).Append('\n');
+                }
+            }
+        };
+        _process.OutputDataReceived += (_, _) => { };
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        _process.StandardInput.Close();
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    public async Task WaitForStderrAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Stderr.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline || _process.HasExited)
+            {
+                throw new TimeoutException($"'{text}' did not appear on stderr:\n{Stderr}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
 }
 
 internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)

@@ -16,6 +16,7 @@ public sealed class ConfigurationStack
     public const string FileLayerName = "config-file";
     public const string ConfigFileEnvironmentVariable = "RUNNER_HOST_CONFIG";
     public const string VarDirEnvironmentVariable = "RUNNER_HOST_VAR_DIR";
+    public const string PluginDirEnvironmentVariable = "RUNNER_HOST_PLUGIN_DIR";
 
     /// <summary>The configuration file used when none is named, relative to the current directory.</summary>
     public static readonly string DefaultConfigFile = Path.Combine("config", "runner-host.cfg");
@@ -122,9 +123,24 @@ public sealed class ConfigurationStack
         HostConfigurationFactory.Create(
             Root,
             ConfigFile,
-            Environment.GetEnvironmentVariable(VarDirEnvironmentVariable) is { Length: > 0 } varDir ? varDir : null,
+            EnvironmentOverrides(),
             AppContext.BaseDirectory,
             Directory.GetCurrentDirectory());
+
+    /// <summary>[paths] keys set by the environment: they win over every layer.</summary>
+    private static Dictionary<string, string> EnvironmentOverrides()
+    {
+        var overrides = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, variable) in new[] { ("var_dir", VarDirEnvironmentVariable), ("plugin_dir", PluginDirEnvironmentVariable) })
+        {
+            if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                overrides[key] = value;
+            }
+        }
+
+        return overrides;
+    }
 
     private static Layer DefaultsLayer() => new(DefaultsLayerName, new MailmanIniTextSource(ValueOrigin.DefaultsFile, DefaultsText), IsBase: true);
 

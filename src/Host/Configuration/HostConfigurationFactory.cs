@@ -10,10 +10,10 @@ internal static class HostConfigurationFactory
     public const string RunnerPrefix = "runner.";
     public const string MasterSection = "runner.master";
 
-    public static HostConfiguration Create(IConfigurationRoot root, string? configFile, string? varDirOverride, string hostDir, string cwd)
+    public static HostConfiguration Create(IConfigurationRoot root, string? configFile, IReadOnlyDictionary<string, string> environmentOverrides, string hostDir, string cwd)
     {
         var index = new ConfigurationIndex(root);
-        var paths = ResolvePaths(root, index, varDirOverride, hostDir, cwd, out var variables);
+        var paths = ResolvePaths(root, index, environmentOverrides, hostDir, cwd, out var variables);
         var runners = ReadRunners(root, index, variables);
         var lists = ListSectionReader.Read(root, index);
         return new HostConfiguration(configFile, paths, runners, root, lists);
@@ -33,18 +33,18 @@ internal static class HostConfigurationFactory
         return values;
     }
 
-    private static HostPaths ResolvePaths(IConfigurationRoot root, ConfigurationIndex index, string? varDirOverride, string hostDir, string cwd, out PathVariables variables)
+    private static HostPaths ResolvePaths(IConfigurationRoot root, ConfigurationIndex index, IReadOnlyDictionary<string, string> environmentOverrides, string hostDir, string cwd, out PathVariables variables)
     {
         var raw = ReadSection(root, PathVariables.Section);
         string Describe(string key) =>
-            string.Equals(key, "var_dir", StringComparison.OrdinalIgnoreCase) && varDirOverride is not null
-                ? $"<env {ConfigurationStack.VarDirEnvironmentVariable}>"
+            environmentOverrides.ContainsKey(key)
+                ? $"<env RUNNER_HOST_{key.ToUpperInvariant()}>"
                 : index.Describe(PathVariables.Section, key);
 
         ConfigurationValidator.ValidatePathKeys(raw.Keys, Describe);
-        if (varDirOverride is not null)
+        foreach (var (key, value) in environmentOverrides)
         {
-            raw["var_dir"] = varDirOverride;
+            raw[key] = value;
         }
 
         foreach (var key in ConfigurationValidator.PathKeys)

@@ -9,6 +9,7 @@ public sealed class EnvironmentOverrideTests
     private TempConfigDirectory _dir = null!;
     private string? _savedVarDir;
     private string? _savedConfig;
+    private string? _savedPluginDir;
 
     [SetUp]
     public void SetUp()
@@ -16,6 +17,7 @@ public sealed class EnvironmentOverrideTests
         _dir = new TempConfigDirectory();
         _savedVarDir = Environment.GetEnvironmentVariable(ConfigurationStack.VarDirEnvironmentVariable);
         _savedConfig = Environment.GetEnvironmentVariable(ConfigurationStack.ConfigFileEnvironmentVariable);
+        _savedPluginDir = Environment.GetEnvironmentVariable(ConfigurationStack.PluginDirEnvironmentVariable);
     }
 
     [TearDown]
@@ -23,6 +25,7 @@ public sealed class EnvironmentOverrideTests
     {
         Environment.SetEnvironmentVariable(ConfigurationStack.VarDirEnvironmentVariable, _savedVarDir);
         Environment.SetEnvironmentVariable(ConfigurationStack.ConfigFileEnvironmentVariable, _savedConfig);
+        Environment.SetEnvironmentVariable(ConfigurationStack.PluginDirEnvironmentVariable, _savedPluginDir);
         _dir.Delete();
     }
 
@@ -41,6 +44,18 @@ public sealed class EnvironmentOverrideTests
             Assert.That(config.Paths.QueueDir, Is.EqualTo(Path.Combine(varDir, "queue")));
             Assert.That(config.GetRunner("shunt").QueuePath, Is.EqualTo(Path.Combine(varDir, "queue", "shunt")));
         });
+    }
+
+    [Test]
+    public void Plugin_dir_environment_variable_wins_over_the_file()
+    {
+        var file = _dir.Write("[paths]\nplugin_dir: /from/file\n");
+        var pluginDir = Path.Combine(_dir.Path, "env-plugins");
+        Environment.SetEnvironmentVariable(ConfigurationStack.PluginDirEnvironmentVariable, pluginDir);
+
+        var config = ConfigurationStack.Load(file).Build();
+
+        Assert.That(config.Paths.PluginDir, Is.EqualTo(pluginDir));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Plugins;
 
@@ -9,6 +10,9 @@ namespace RunnerHost.Host.Cli;
 /// <summary><c>runner-host runner --runner NAME[:SLICE:COUNT] [--once]</c>: runs one runner slice in the foreground.</summary>
 public static class RunnerCommand
 {
+    /// <summary>How long a plugin folder must be quiet after a change before the runner reloads it.</summary>
+    private static readonly TimeSpan ReloadQuietPeriod = TimeSpan.FromMilliseconds(500);
+
     public static Command Create(Option<string?> configOption)
     {
         var runnerOption = new Option<string>("--runner", "-r")
@@ -48,13 +52,9 @@ public static class RunnerCommand
                 $"runner spec {spec.Name}:{spec.Slice}:{spec.Count} does not match [runner.{spec.Name}] instances: {settings.Instances}; slices of different counts would overlap");
         }
 
-        // Shutdown order matters for unloading: runner scope, then the root container, then the plugins.
-        using var plugins = OpenPlugins(configuration.Paths.PluginDir, environment.LoggerFactory);
-        await using var activator = new RunnerActivator(environment.Services, plugins);
-        await using var instance = await activator.CreateAsync(settings, spec.Slice, spec.Count).ConfigureAwait(false);
-        var runner = instance.Runner;
         var logger = environment.LoggerFactory.CreateLogger("RunnerHost.Cli");
         var stopTimeout = settings.GetDuration("stop_timeout", TimeSpan.FromSeconds(30));
+        var session = new RunnerSession();
 
         // A stop signal asks for a graceful stop; if the message in hand is not done within
         // stop_timeout, cancellation interrupts it and it goes back to its queue.
@@ -62,23 +62,59 @@ public static class RunnerCommand
         void OnStopSignal(PosixSignalContext signal)
         {
             signal.Cancel = true;
-            logger.LogInformation("{Runner} caught {Signal}; stopping (grace {Timeout})", runner.Identity, signal.Signal, stopTimeout);
-            runner.Stop();
+            logger.LogInformation("{Runner} caught {Signal}; stopping (grace {Timeout})", settings.Name, signal.Signal, stopTimeout);
+            session.RequestStop();
             hardStop.CancelAfter(stopTimeout);
         }
 
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+        while (true)
+        {
+            bool reload = await RunUntilStoppedOrReloadedAsync(environment, settings, spec, once, session, logger, hardStop.Token).ConfigureAwait(false);
+            if (!reload || session.StopRequested || hardStop.IsCancellationRequested)
+            {
+                return ExitCodes.Success;
+            }
+
+            // The previous plugin scope and catalog are disposed: its load context can now be collected.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }
+
+    /// <summary>Runs one incarnation of the runner; returns true when it drained because its plugin changed.</summary>
+    private static async Task<bool> RunUntilStoppedOrReloadedAsync(
+        CommandEnvironment environment, RunnerSettings settings, RunnerSpec spec, bool once, RunnerSession session, ILogger logger, CancellationToken cancellationToken)
+    {
+        var pluginDirectory = environment.Configuration.Paths.PluginDir;
+
+        // Disposal order matters for unloading: watcher, runner scope, root container, then the plugins.
+        using var plugins = OpenPlugins(pluginDirectory, environment.LoggerFactory);
+        await using var activator = new RunnerActivator(environment.Services, plugins);
+        await using var instance = await activator.CreateAsync(settings, spec.Slice, spec.Count).ConfigureAwait(false);
+        var runner = instance.Runner;
+        bool pluginChanged = false;
+        using var watcher = once ? null : new PluginChangeWatcher(pluginDirectory, instance.Plugin.Name, ReloadQuietPeriod, () =>
+        {
+            logger.LogInformation("{Runner} plugin {Plugin} changed; draining to reload it", runner.Identity, instance.Plugin.Name);
+            pluginChanged = true;
+            runner.Stop();
+        });
+        session.Attach(runner);
         if (once)
         {
-            await runner.RunOnceAsync(hardStop.Token).ConfigureAwait(false);
-        }
-        else
-        {
-            await runner.RunAsync(hardStop.Token).ConfigureAwait(false);
+            await runner.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+            return false;
         }
 
-        return ExitCodes.Success;
+        await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (pluginChanged)
+        {
+            logger.LogInformation("{Runner} drained; reloading plugin {Plugin}", runner.Identity, instance.Plugin.Name);
+        }
+
+        return pluginChanged;
     }
 
     private static PluginCatalog OpenPlugins(string pluginDirectory, ILoggerFactory loggerFactory)
@@ -90,6 +126,36 @@ public static class RunnerCommand
         catch (PluginException ex)
         {
             throw new RunnerCreationException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>The runner currently running, so a stop signal reaches whichever incarnation is live.</summary>
+    private sealed class RunnerSession
+    {
+        private readonly object _gate = new();
+        private Runner? _current;
+
+        public bool StopRequested { get; private set; }
+
+        public void Attach(Runner runner)
+        {
+            lock (_gate)
+            {
+                _current = runner;
+                if (StopRequested)
+                {
+                    runner.Stop();
+                }
+            }
+        }
+
+        public void RequestStop()
+        {
+            lock (_gate)
+            {
+                StopRequested = true;
+                _current?.Stop();
+            }
         }
     }
 }

@@ -35,6 +35,19 @@ public sealed class TestPluginBuilder
         }
     }
 
+    /// <summary>EchoPlugin 2.0.0, whose formatter writes <c>&lt;subject&gt;</c> instead of <c>[subject]</c>.</summary>
+    public const string EchoPluginVersion2 = "EchoPlugin-v2";
+
+    /// <summary>The folder of a built plugin variant (see <see cref="EchoPluginVersion2"/>).</summary>
+    public static async Task<string> VariantDirectoryAsync(string variant)
+    {
+        string built = await _built.Value.ConfigureAwait(false);
+        return Path.Combine(Path.GetDirectoryName(built)!, "variants", variant);
+    }
+
+    /// <summary>Copies a directory tree, overwriting files.</summary>
+    public static void CopyOver(string source, string target) => CopyDirectory(source, target);
+
     /// <summary>Copies the named built plugins into <c>&lt;parent&gt;/plugins/&lt;Name&gt;</c> and returns that plugin directory.</summary>
     public static async Task<string> CreatePluginDirectoryAsync(string parent, params string[] names)
     {
@@ -81,6 +94,11 @@ public sealed class TestPluginBuilder
 
         await Task.WhenAll(AllPlugins.Select(name => RunDotnetAsync(
             repo, "build", ProjectOf(name), "-c", "Release", "-o", Path.Combine(plugins, name), "--no-restore", "--no-dependencies", futureProperty))).ConfigureAwait(false);
+
+        // A second version of EchoPlugin for reload tests; after the first build because they share obj/.
+        await RunDotnetAsync(
+            repo, "build", ProjectOf("EchoPlugin"), "-c", "Release", "-o", Path.Combine(root, "variants", EchoPluginVersion2), "--no-restore", "--no-dependencies",
+            "-p:EchoStyle=angle", "-p:Version=2.0.0").ConfigureAwait(false);
         return plugins;
     }
 
@@ -128,7 +146,7 @@ public sealed class TestPluginBuilder
         Directory.CreateDirectory(target);
         foreach (string file in Directory.GetFiles(source))
         {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
         }
 
         foreach (string sub in Directory.GetDirectories(source))

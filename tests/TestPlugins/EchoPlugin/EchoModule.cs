@@ -10,7 +10,12 @@ public interface ISubjectFormatter
 
 internal sealed class BracketFormatter : ISubjectFormatter
 {
+#if ECHO_ANGLE
+    // The second build (-p:EchoStyle=angle) formats differently, so a reload test can tell the versions apart.
+    public string Format(string? subject) => "<" + subject + ">";
+#else
     public string Format(string? subject) => "[" + subject + "]";
+#endif
 }
 
 /// <summary>Picked up by the host's RegisterAssemblyModules.</summary>

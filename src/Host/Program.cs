@@ -11,6 +11,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     configOption,
     RunnerCommand.Create(configOption),
     InjectCommand.Create(configOption),
+    QfileCommand.Create(),
 };
 
 var parsed = root.Parse(args);

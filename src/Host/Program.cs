@@ -12,6 +12,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     RunnerCommand.Create(configOption),
     InjectCommand.Create(configOption),
     QfileCommand.Create(),
+    UnshuntCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);

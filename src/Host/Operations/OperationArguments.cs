@@ -1,3 +1,4 @@
+using System.Globalization;
 using RunnerHost.Host.Cli;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Queues;
@@ -53,6 +54,27 @@ public static class OperationArguments
         return string.Equals(Path.GetDirectoryName(full), parent, StringComparison.Ordinal)
             ? full
             : throw new UsageException($"{file} is not inside {parent}");
+    }
+
+    /// <summary>A point in time: ISO 8601 (<c>2024-05-01</c>, <c>2024-05-01T10:00:00Z</c>; local time when no offset) or an age before <paramref name="now"/> (<c>90s</c>, <c>30m</c>, <c>2h</c>, <c>1d</c>).</summary>
+    public static DateTimeOffset Since(string text, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length >= 2 && "smhd".Contains(text[^1], StringComparison.Ordinal)
+            && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && amount >= 0)
+        {
+            return now - text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time)
+            ? time
+            : throw new UsageException($"bad time '{text}': expected ISO 8601 (2024-05-01T10:00:00Z) or an age (30m, 2h, 1d)");
     }
 
     private static void RejectPathLike(string text, string what)

@@ -13,6 +13,8 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     InjectCommand.Create(configOption),
     QfileCommand.Create(),
     UnshuntCommand.Create(configOption),
+    BadCommand.Create(configOption),
+    QueuesCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);

@@ -126,9 +126,8 @@ public static class BadCommand
             }
 
             // Every name is checked before anything is deleted.
-            var paths = names.Select(entries.PathOf).ToList();
-
-            foreach (var (name, _) in names.Zip(paths))
+            var canonical = names.Select(name => Path.GetFileNameWithoutExtension(entries.PathOf(name))).ToList();
+            foreach (var name in canonical)
             {
                 entries.Purge(name);
                 await Console.Out.WriteLineAsync($"{name} purged").ConfigureAwait(false);

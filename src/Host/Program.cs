@@ -15,6 +15,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     UnshuntCommand.Create(configOption),
     BadCommand.Create(configOption),
     QueuesCommand.Create(configOption),
+    MetricsCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);

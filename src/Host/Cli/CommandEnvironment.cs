@@ -10,13 +10,26 @@ namespace RunnerHost.Host.Cli;
 public sealed class CommandEnvironment : IDisposable
 {
     private readonly LogSetup _logging;
+    private readonly RunnerMetrics? _metrics;
+    private readonly MetricsFileWriter? _metricsWriter;
 
-    private CommandEnvironment(HostConfiguration configuration, LogSetup logging)
+    private CommandEnvironment(HostConfiguration configuration, LogSetup logging, LogIdentity identity)
     {
         Configuration = configuration;
         _logging = logging;
         LoggerFactory = logging.LoggerFactory;
         Services = new HostServices(configuration, LoggerFactory);
+        if (identity.Runner is not null)
+        {
+            // Runner processes count their entries and leave the counters for `runner-host metrics`.
+            _metrics = new RunnerMetrics();
+            Services.ContextDecorator = _metrics.Decorate;
+            string file = $"{identity.Runner}-{identity.Slice?.Replace('/', '-')}.prom";
+            _metricsWriter = new MetricsFileWriter(
+                Path.Combine(MetricsFileWriter.DirectoryOf(configuration.Paths.VarDir), file),
+                LoggerFactory.CreateLogger("RunnerHost.Metrics"),
+                RunnerMetrics.MeterName);
+        }
     }
 
     public HostConfiguration Configuration { get; }
@@ -29,8 +42,9 @@ public sealed class CommandEnvironment : IDisposable
     {
         var configuration = ConfigurationStack.Load(configFile).Build();
         // Logs go to $log_dir/runner-host.log and to stderr, so that command output on stdout stays machine-readable.
-        var logging = new LogSetup(configuration.Paths.LogDir, minimumLevel, LogIdentity.Current());
-        return new CommandEnvironment(configuration, logging);
+        var identity = LogIdentity.Current();
+        var logging = new LogSetup(configuration.Paths.LogDir, minimumLevel, identity);
+        return new CommandEnvironment(configuration, logging, identity);
     }
 
     /// <summary>Runs a command body, mapping the known failures to one stderr line and their exit codes.</summary>
@@ -60,6 +74,9 @@ public sealed class CommandEnvironment : IDisposable
 
     public void Dispose()
     {
+        // Last counters first, while the meter still exists.
+        _metricsWriter?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _metrics?.Dispose();
         Services.Dispose();
         _logging.Dispose();
     }

@@ -12,6 +12,11 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     RunnerCommand.Create(configOption),
     InjectCommand.Create(configOption),
     PluginsCommand.Create(configOption),
+    QfileCommand.Create(),
+    UnshuntCommand.Create(configOption),
+    BadCommand.Create(configOption),
+    QueuesCommand.Create(configOption),
+    MetricsCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);

@@ -1,19 +1,35 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Diagnostics;
 
 namespace RunnerHost.Host.Cli;
 
 /// <summary>What every command needs: the configuration, logging and host services, with errors turned into one line and an exit code.</summary>
 public sealed class CommandEnvironment : IDisposable
 {
-    private CommandEnvironment(HostConfiguration configuration, ILoggerFactory loggerFactory)
+    private readonly LogSetup _logging;
+    private readonly RunnerMetrics? _metrics;
+    private readonly MetricsFileWriter? _metricsWriter;
+
+    private CommandEnvironment(HostConfiguration configuration, LogSetup logging, LogIdentity identity)
     {
         Configuration = configuration;
-        LoggerFactory = loggerFactory;
-        Services = new HostServices(configuration, loggerFactory);
+        _logging = logging;
+        LoggerFactory = logging.LoggerFactory;
+        Services = new HostServices(configuration, LoggerFactory);
+        if (identity.Runner is not null)
+        {
+            // Runner processes count their entries and leave the counters for `runner-host metrics`.
+            _metrics = new RunnerMetrics();
+            Services.ContextDecorator = _metrics.Decorate;
+            string file = $"{identity.Runner}-{identity.Slice?.Replace('/', '-')}.prom";
+            _metricsWriter = new MetricsFileWriter(
+                Path.Combine(MetricsFileWriter.DirectoryOf(configuration.Paths.VarDir), file),
+                LoggerFactory.CreateLogger("RunnerHost.Metrics"),
+                RunnerMetrics.MeterName);
+        }
     }
 
     public HostConfiguration Configuration { get; }
@@ -25,18 +41,10 @@ public sealed class CommandEnvironment : IDisposable
     public static CommandEnvironment Open(string? configFile, LogLevel minimumLevel = LogLevel.Information)
     {
         var configuration = ConfigurationStack.Load(configFile).Build();
-        var loggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(minimumLevel)
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                console.UseUtcTimestamp = false;
-            })
-
-            // Logs go to stderr so that command output on stdout stays machine-readable.
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
-        return new CommandEnvironment(configuration, loggerFactory);
+        // Logs go to $log_dir/runner-host.log and to stderr, so that command output on stdout stays machine-readable.
+        var identity = LogIdentity.Current();
+        var logging = new LogSetup(configuration.Paths.LogDir, minimumLevel, identity);
+        return new CommandEnvironment(configuration, logging, identity);
     }
 
     /// <summary>Runs a command body, mapping the known failures to one stderr line and their exit codes.</summary>
@@ -66,7 +74,10 @@ public sealed class CommandEnvironment : IDisposable
 
     public void Dispose()
     {
+        // Last counters first, while the meter still exists.
+        _metricsWriter?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _metrics?.Dispose();
         Services.Dispose();
-        LoggerFactory.Dispose();
+        _logging.Dispose();
     }
 }

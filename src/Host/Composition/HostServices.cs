@@ -49,6 +49,9 @@ public sealed class HostServices : IDisposable
 
     public IListManager Lists => Configuration.Lists;
 
+    /// <summary>Applied to every runner context made here; the command environment sets it to attach metrics (src/Host/Diagnostics).</summary>
+    public Func<RunnerContext, RunnerContext>? ContextDecorator { get; set; }
+
     /// <summary>The directory preserved entries go to: the <c>bad</c> queue's path.</summary>
     public string BadDirectory => Configuration.TryGetRunner(QueueNames.Bad, out var bad) && bad.QueuePath is { } path
         ? path
@@ -68,7 +71,7 @@ public sealed class HostServices : IDisposable
             }
         }
 
-        return new RunnerContext
+        var context = new RunnerContext
         {
             Settings = settings,
             Slice = slice,
@@ -80,6 +83,7 @@ public sealed class HostServices : IDisposable
             Logger = LoggerFactory.CreateLogger($"RunnerHost.Runner.{settings.Name}"),
             Clock = Clock,
         };
+        return ContextDecorator is { } decorate ? decorate(context) : context;
     }
 
     public void Dispose()

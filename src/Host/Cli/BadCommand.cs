@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using RunnerHost.Host.Operations;
+
+namespace RunnerHost.Host.Cli;
+
+/// <summary><c>runner-host bad list|show|requeue|purge</c>: the preserved (<c>.psv</c>) entries of the bad directory.</summary>
+public static class BadCommand
+{
+    public static Command Create(Option<string?> configOption)
+    {
+        var command = new Command("bad", "List, show, requeue and purge preserved entries (bad/*.psv).");
+        command.Subcommands.Add(List(configOption));
+        command.Subcommands.Add(Show(configOption));
+        command.Subcommands.Add(Requeue(configOption));
+        command.Subcommands.Add(Purge(configOption));
+        return command;
+    }
+
+    /// <summary>Age as qshape-style text: <c>45s</c>, <c>12m</c>, <c>3h</c>, <c>2d</c>.</summary>
+    public static string FormatAge(TimeSpan age) => age switch
+    {
+        { TotalSeconds: < 0 } => "0s",
+        { TotalMinutes: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalSeconds}s"),
+        { TotalHours: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalMinutes}m"),
+        { TotalDays: < 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalHours}h"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{(int)age.TotalDays}d"),
+    };
+
+    private static Command List(Option<string?> configOption)
+    {
+        var command = new Command("list", "One line per preserved entry: name, size, age, reason.");
+        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        {
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            var now = environment.Services.Clock.GetUtcNow();
+            foreach (var entry in Entries(environment).List())
+            {
+                await Console.Out.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{entry.Name}  {entry.Size}  {FormatAge(now - entry.PreservedAt)}  {entry.Reason.ReplaceLineEndings(" ")}")).ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Show(Option<string?> configOption)
+    {
+        var nameArgument = new Argument<string>("NAME") { Description = "The entry (its file name, with or without .psv)." };
+        var command = new Command("show", "Show one preserved entry as qfile does, with its reason.") { nameArgument };
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
+        {
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            string path = Entries(environment).PathOf(result.GetRequiredValue(nameArgument));
+            var report = await EntryInspector.InspectAsync(path, cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteAsync(EntryReportWriter.ToText(report)).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static Command Requeue(Option<string?> configOption)
+    {
+        var namesArgument = new Argument<string[]>("NAME") { Description = "Entries to requeue.", Arity = ArgumentArity.OneOrMore };
+        var toOption = new Option<string>("--to", "-t") { Description = "The queue to enqueue them into.", Required = true };
+        var command = new Command("requeue", "Decode preserved entries and enqueue them into a queue; undecodable ones are refused and kept.") { namesArgument, toOption };
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
+        {
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            var entries = Entries(environment);
+            var target = OperationArguments.Queue(environment.Services, result.GetRequiredValue(toOption));
+
+            // Every name is checked before anything moves.
+            var paths = result.GetRequiredValue(namesArgument).Select(name => (Name: name, Path: entries.PathOf(name))).ToList();
+            int failures = 0;
+            using var progress = ProgressReporter.ForStderr("requeue", paths.Count);
+            foreach (var (name, _) in paths)
+            {
+                try
+                {
+                    string filebase = await entries.RequeueAsync(name, target, cancellationToken).ConfigureAwait(false);
+                    await Console.Out.WriteLineAsync($"{name} -> {target.Name} {filebase}").ConfigureAwait(false);
+                }
+                catch (PreservedEntryException ex)
+                {
+                    progress.WriteLine(ex.Message);
+                    failures++;
+                }
+
+                progress.Advance();
+            }
+
+            return failures == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        }));
+        return command;
+    }
+
+    private static Command Purge(Option<string?> configOption)
+    {
+        var namesArgument = new Argument<string[]>("NAME") { Description = "Entries to delete (with their .reason).", Arity = ArgumentArity.ZeroOrMore };
+        var allOption = new Option<bool>("--all") { Description = "Delete every preserved entry (needs --yes)." };
+        var yesOption = new Option<bool>("--yes", "-y") { Description = "Confirm --all." };
+        var command = new Command("purge", "Delete the named preserved entries (or all with --all --yes).") { namesArgument, allOption, yesOption };
+        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        {
+            string[] names = result.GetValue(namesArgument) ?? [];
+            bool all = result.GetValue(allOption);
+            if (all == (names.Length > 0))
+            {
+                throw new UsageException("name the entries to purge, or give --all (not both)");
+            }
+
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            var entries = Entries(environment);
+            if (all)
+            {
+                var every = entries.List();
+                if (!result.GetValue(yesOption))
+                {
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"purge --all would delete {every.Count} entries; add --yes to confirm"));
+                }
+
+                names = [.. every.Select(e => e.Name)];
+            }
+
+            // Every name is checked before anything is deleted.
+            var canonical = names.Select(name => Path.GetFileNameWithoutExtension(entries.PathOf(name))).ToList();
+            foreach (var name in canonical)
+            {
+                entries.Purge(name);
+                await Console.Out.WriteLineAsync($"{name} purged").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static PreservedEntries Entries(CommandEnvironment environment) => new(environment.Services.BadDirectory);
+}

@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RunnerHost.Host.Operations;
+
+namespace RunnerHost.Host.Cli;
+
+/// <summary><c>runner-host queues [--json]</c>: every configured queue with its depth per slice and a qshape-style age histogram.</summary>
+public static class QueuesCommand
+{
+    public static Command Create(Option<string?> configOption)
+    {
+        var jsonOption = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("queues", "Show every queue's depth per slice and the ages of its entries (like Postfix qshape).") { jsonOption };
+        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        {
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            var now = environment.Services.Clock.GetUtcNow();
+            var shapes = Measure(environment, now);
+            await Console.Out.WriteAsync(result.GetValue(jsonOption) ? ToJson(shapes, now) : ToText(shapes)).ConfigureAwait(false);
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    public static IReadOnlyList<QueueShape> Measure(CommandEnvironment environment, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return [.. environment.Configuration.Runners
+            .Where(r => r.QueuePath is not null)
+            .OrderBy(r => r.Name, StringComparer.Ordinal)
+            .Select(r => QueueShapes.Measure(r.Name, r.QueuePath!, r.Instances, now))];
+    }
+
+    public static string ToText(IReadOnlyList<QueueShape> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        string[] header = ["queue", "total", "later", .. QueueShapes.BucketLabels, "taken", "slices"];
+        var rows = new List<string[]> { header };
+        rows.AddRange(shapes.Select(s => (string[])[
+            s.Name,
+            Number(s.Depth),
+            Number(s.NotYetDue),
+            .. s.Ages.Select(Number),
+            Number(s.Taken),
+            string.Join(' ', s.PerSlice.Select(Number)),
+        ]));
+        int[] widths = [.. Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length))];
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            // Names left-aligned, counts right-aligned, as qshape does; the slice list ends the line.
+            var cells = row.Select((cell, i) => i == 0 ? cell.PadRight(widths[i]) : i == row.Length - 1 ? cell : cell.PadLeft(widths[i]));
+            text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    public static string ToJson(IReadOnlyList<QueueShape> shapes, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteString("time", now.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteStartArray("queues");
+            foreach (var shape in shapes)
+            {
+                json.WriteStartObject();
+                json.WriteString("name", shape.Name);
+                json.WriteString("directory", shape.Directory);
+                json.WriteNumber("slices", shape.SliceCount);
+                json.WriteNumber("depth", shape.Depth);
+                json.WriteStartArray("per_slice");
+                foreach (var count in shape.PerSlice)
+                {
+                    json.WriteNumberValue(count);
+                }
+
+                json.WriteEndArray();
+                json.WriteNumber("not_yet_due", shape.NotYetDue);
+                json.WriteNumber("taken", shape.Taken);
+                json.WriteStartObject("ages");
+                for (int i = 0; i < shape.Ages.Count; i++)
+                {
+                    json.WriteNumber(QueueShapes.BucketLabels[i], shape.Ages[i]);
+                }
+
+                json.WriteEndObject();
+                if (shape.OldestAge is { } oldest)
+                {
+                    json.WriteNumber("oldest_age_seconds", Math.Round(oldest.TotalSeconds, 3));
+                }
+                else
+                {
+                    json.WriteNull("oldest_age_seconds");
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

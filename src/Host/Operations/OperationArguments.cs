@@ -1,0 +1,87 @@
+using System.Globalization;
+using RunnerHost.Host.Cli;
+using RunnerHost.Host.Composition;
+using RunnerHost.Host.Queues;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Host.Operations;
+
+/// <summary>Checks of operator arguments: every rejection is a <see cref="UsageException"/> (one line, exit 2), before anything is touched.</summary>
+public static class OperationArguments
+{
+    /// <summary>A queue filebase <c>&lt;time&gt;+&lt;digest&gt;</c>; rejects paths and anything else.</summary>
+    public static string Filebase(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        RejectPathLike(text, "filebase");
+        if (!QueueFileName.TryParse(text, out _, out string? error))
+        {
+            throw new UsageException($"bad filebase '{text}': {error} (expected <time>+<40 hex digits>)");
+        }
+
+        return text;
+    }
+
+    /// <summary>The name of a preserved entry (<c>bad/&lt;name&gt;.psv</c>): quarantined names need not be filebases, but never name a path.</summary>
+    public static string PreservedName(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string name = text.EndsWith(PreservedEntries.Extension, StringComparison.Ordinal) ? text[..^PreservedEntries.Extension.Length] : text;
+        RejectPathLike(name, "entry name");
+        if (name.Length == 0 || name.StartsWith('.') || name.Any(char.IsControl))
+        {
+            throw new UsageException($"bad entry name '{text}'");
+        }
+
+        return name;
+    }
+
+    /// <summary>The unsliced switchboard of a configured queue.</summary>
+    public static FileSwitchboard Queue(HostServices services, string name)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(name);
+        return services.Queues.TryGet(name, out ISwitchboard? queue) && queue is FileSwitchboard file
+            ? file
+            : throw new UsageException($"No such queue: {name}");
+    }
+
+    /// <summary>The full path of <paramref name="file"/>, which must lie directly inside <paramref name="directory"/>.</summary>
+    public static string InsideDirectory(string file, string directory)
+    {
+        string full = Path.GetFullPath(file);
+        string parent = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        return string.Equals(Path.GetDirectoryName(full), parent, StringComparison.Ordinal)
+            ? full
+            : throw new UsageException($"{file} is not inside {parent}");
+    }
+
+    /// <summary>A point in time: ISO 8601 (<c>2024-05-01</c>, <c>2024-05-01T10:00:00Z</c>; local time when no offset) or an age before <paramref name="now"/> (<c>90s</c>, <c>30m</c>, <c>2h</c>, <c>1d</c>).</summary>
+    public static DateTimeOffset Since(string text, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length >= 2 && "smhd".Contains(text[^1], StringComparison.Ordinal)
+            && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && amount >= 0)
+        {
+            return now - text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeLocal, out var time)
+            ? time
+            : throw new UsageException($"bad time '{text}': expected ISO 8601 (2024-05-01T10:00:00Z) or an age (30m, 2h, 1d)");
+    }
+
+    private static void RejectPathLike(string text, string what)
+    {
+        if (text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal) || text.Contains("..", StringComparison.Ordinal))
+        {
+            throw new UsageException($"bad {what} '{text}': must not contain '/', '\\' or '..'");
+        }
+    }
+}

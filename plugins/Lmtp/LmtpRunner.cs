@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Plugins.Lmtp;
+
+/// <summary>
+/// The LMTP server (RFC 2033) that takes mail from the MTA into the queues: a runner without a queue.
+/// It starts listening on its first pass and keeps the base loop (which only sleeps) until stopped;
+/// the stop closes the listener and drains the sessions. Settings: docs/mail-flow.md.
+/// </summary>
+public sealed class LmtpRunner(RunnerContext context) : Runner(context)
+{
+    private LmtpServer? _server;
+
+    public override bool IsQueueRunner => false;
+
+    protected override Task<int> OneIterationAsync(CancellationToken cancellationToken)
+    {
+        if (_server is null)
+        {
+            var options = LmtpOptions.Read(Settings);
+            var server = new LmtpServer(options, Lists, Queues, Clock, Logger);
+            server.Start();
+            _server = server;
+            Logger.LogInformation("{Runner} LMTP listening on {Endpoint}", Identity, server.Endpoint);
+        }
+
+        return Task.FromResult(0);
+    }
+
+    protected override async Task CleanUpAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.DisposeAsync().ConfigureAwait(false);
+            Logger.LogInformation("{Runner} LMTP server stopped", Identity);
+        }
+    }
+}

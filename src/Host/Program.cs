@@ -11,6 +11,11 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     configOption,
     RunnerCommand.Create(configOption),
     InjectCommand.Create(configOption),
+    StartCommand.Create(configOption),
+    StopCommand.Create(configOption),
+    RestartCommand.Create(configOption),
+    ReopenCommand.Create(configOption),
+    StatusCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);
@@ -26,4 +31,6 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await parsed.InvokeAsync();
+// No termination timeout: the runner and the master handle SIGTERM/SIGINT themselves (a graceful stop may
+// take stop_timeout); System.CommandLine would otherwise cancel at once and end the process after 2 s.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Plugins;
+using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
@@ -20,20 +21,24 @@ public static class RunnerCommand
         {
             Description = "Make one full pass over the queue, run the periodic hook, and exit.",
         };
+        // Set by the master on its children: heartbeats on stdout, and EOF on stdin (the master died) stops the runner.
+        var supervisedOption = new Option<bool>("--supervised") { Hidden = true };
         var command = new Command("runner", "Run one runner slice in the foreground until stopped (SIGTERM/SIGINT stop it gracefully).")
         {
             runnerOption,
             onceOption,
+            supervisedOption,
         };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(
             result.GetValue(configOption),
             RunnerSpec.Parse(result.GetRequiredValue(runnerOption)),
             result.GetValue(onceOption),
+            result.GetValue(supervisedOption),
             cancellationToken)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
     {
         using var environment = CommandEnvironment.Open(configFile);
         var configuration = environment.Configuration;
@@ -69,6 +74,24 @@ public static class RunnerCommand
 
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+
+        // HUP (forwarded by the master) must not terminate the runner; log files are reopened by the logging setup.
+        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            logger.LogInformation("{Runner} caught SIGHUP; reopening logs", runner.Identity);
+        });
+        await using var link = supervised
+            ? SupervisedLink.Start(
+                runner,
+                () =>
+                {
+                    runner.Stop();
+                    hardStop.CancelAfter(stopTimeout);
+                },
+                logger,
+                TimeSpan.FromSeconds(1))
+            : null;
         if (once)
         {
             await runner.RunOnceAsync(hardStop.Token).ConfigureAwait(false);

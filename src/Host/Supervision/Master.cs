@@ -50,6 +50,7 @@ public sealed class Master
             return AlreadyRunning;
         }
 
+        TryDelete(Paths.StatusFile); // a killed master's last status
         // Informational only: the lock is the truth. Written after the lock so that it names the holder.
         await File.WriteAllTextAsync(Paths.PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n", CancellationToken.None).ConfigureAwait(false);
         onLocked?.Invoke();

@@ -65,7 +65,8 @@ internal sealed class MasterHarness : IDisposable
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
-            if (Status is { } status && condition(status))
+            // Only this master's status: a killed master leaves its last one behind.
+            if (Status is { } status && status.MasterPid == master.Id && condition(status))
             {
                 return status;
             }

@@ -17,6 +17,11 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     BadCommand.Create(configOption),
     QueuesCommand.Create(configOption),
     MetricsCommand.Create(configOption),
+    StartCommand.Create(configOption),
+    StopCommand.Create(configOption),
+    RestartCommand.Create(configOption),
+    ReopenCommand.Create(configOption),
+    StatusCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);
@@ -32,4 +37,6 @@ if (parsed.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await parsed.InvokeAsync();
+// No termination timeout: the runner and the master handle SIGTERM/SIGINT themselves (a graceful stop may
+// take stop_timeout); System.CommandLine would otherwise cancel at once and end the process after 2 s.
+return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Plugins;
+using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
@@ -24,20 +25,24 @@ public static class RunnerCommand
         {
             Description = "Make one full pass over the queue, run the periodic hook, and exit.",
         };
+        // Set by the master on its children: heartbeats on stdout, and EOF on stdin (the master died) stops the runner.
+        var supervisedOption = new Option<bool>("--supervised") { Hidden = true };
         var command = new Command("runner", "Run one runner slice in the foreground until stopped (SIGTERM/SIGINT stop it gracefully).")
         {
             runnerOption,
             onceOption,
+            supervisedOption,
         };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(
             result.GetValue(configOption),
             RunnerSpec.Parse(result.GetRequiredValue(runnerOption)),
             result.GetValue(onceOption),
+            result.GetValue(supervisedOption),
             cancellationToken)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
     {
         using var environment = CommandEnvironment.Open(configFile);
         var configuration = environment.Configuration;
@@ -69,6 +74,25 @@ public static class RunnerCommand
 
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
         using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+
+        // HUP (forwarded by the master) must not terminate the runner; the logging setup reopens its files.
+        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            logger.LogInformation("{Runner} caught SIGHUP; reopening logs", settings.Name);
+        });
+        await using var link = supervised
+            ? SupervisedLink.Start(
+                () => session.Current,
+                () =>
+                {
+                    session.RequestStop();
+                    hardStop.CancelAfter(stopTimeout);
+                },
+                logger,
+                TimeSpan.FromSeconds(1))
+            : null;
+        session.Started += () => link?.ReportReady();
         while (true)
         {
             bool reload = await RunUntilStoppedOrReloadedAsync(environment, settings, spec, once, session, logger, hardStop.Token).ConfigureAwait(false);
@@ -135,7 +159,21 @@ public static class RunnerCommand
         private readonly object _gate = new();
         private Runner? _current;
 
+        /// <summary>Raised when a runner incarnation is attached (created and about to run).</summary>
+        public event Action? Started;
+
         public bool StopRequested { get; private set; }
+
+        public Runner? Current
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _current;
+                }
+            }
+        }
 
         public void Attach(Runner runner)
         {
@@ -147,6 +185,8 @@ public static class RunnerCommand
                     runner.Stop();
                 }
             }
+
+            Started?.Invoke();
         }
 
         public void RequestStop()

@@ -110,6 +110,10 @@ internal sealed partial class RunningHost : IDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
+    public int Id => _process.Id;
+
     public void Signal(int signal)
     {
         if (Kill(_process.Id, signal) != 0)

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using RunnerHost.Host.Supervision;
+
+namespace RunnerHost.Host.Cli;
+
+/// <summary>
+/// <c>runner-host status [--json]</c>: the master and every runner slice, from the status file the
+/// master rewrites every second, plus each slice's queue depth and oldest entry read from its directory.
+/// Exit codes: 0 not running, 1 running, 2 running with at least one failed runner.
+/// </summary>
+public static class StatusCommand
+{
+    public const int NotRunning = 0;
+    public const int Running = 1;
+    public const int RunningWithFailures = 2;
+
+    public static Command Create(Option<string?> configOption)
+    {
+        var jsonOption = new Option<bool>("--json") { Description = "Print the status as one JSON object." };
+        var command = new Command("status", "Show whether the master runs and the state of every runner slice (exit 0 not running, 1 running, 2 running with failed runners).") { jsonOption };
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(result.GetValue(configOption), result.GetValue(jsonOption), cancellationToken)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? configFile, bool json, CancellationToken cancellationToken)
+    {
+        using var environment = CommandEnvironment.Open(configFile);
+        var paths = MasterPaths.From(environment.Configuration.Paths);
+        var client = new MasterClient(paths);
+        int? pid = await client.FindAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = pid is null ? null : StatusSnapshot.TryRead(paths.StatusFile);
+        if (snapshot is not null && snapshot.MasterPid != pid)
+        {
+            snapshot = null; // left by an earlier master
+        }
+
+        if (snapshot is not null)
+        {
+            snapshot = WithQueues(snapshot);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        if (json)
+        {
+            await Console.Out.WriteLineAsync(snapshot?.ToJson() ?? (pid is null ? "{\"running\":false}" : $"{{\"running\":true,\"masterPid\":{pid}}}")).ConfigureAwait(false);
+        }
+        else if (pid is null)
+        {
+            await Console.Out.WriteLineAsync("RunnerHost is not running").ConfigureAwait(false);
+        }
+        else
+        {
+            await Console.Out.WriteAsync(Format(pid.Value, snapshot, now)).ConfigureAwait(false);
+        }
+
+        return pid is null ? NotRunning
+            : snapshot?.Slices.Any(s => s.State == SliceState.Failed) == true ? RunningWithFailures
+            : Running;
+    }
+
+    private static StatusSnapshot WithQueues(StatusSnapshot snapshot)
+    {
+        var depths = new Dictionary<(string, int), (int Count, DateTimeOffset? Oldest)[]>();
+        var now = DateTimeOffset.UtcNow;
+        var slices = snapshot.Slices.Select(s =>
+        {
+            if (s.QueueDirectory is not { } directory)
+            {
+                return s;
+            }
+
+            if (!depths.TryGetValue((directory, s.Count), out var perSlice))
+            {
+                perSlice = QueueDepth.Measure(directory, s.Count);
+                depths[(directory, s.Count)] = perSlice;
+            }
+
+            var (count, oldest) = perSlice[s.Slice];
+            return s with { QueueDepth = count, OldestEntryAgeSeconds = oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : null };
+        });
+        return snapshot with { Slices = [.. slices] };
+    }
+
+    private static string Format(int pid, StatusSnapshot? snapshot, DateTimeOffset now)
+    {
+        var text = new StringBuilder();
+        if (snapshot is null)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"RunnerHost is running (master pid {pid}); no runner status yet\n");
+            return text.ToString();
+        }
+
+        var age = now - snapshot.UpdatedAt;
+        text.Append(CultureInfo.InvariantCulture, $"RunnerHost is running (master pid {pid}, up {Duration(now - snapshot.MasterStartedAt)}){(snapshot.Stopping ? ", stopping" : string.Empty)}\n");
+        if (age > TimeSpan.FromSeconds(10))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"Warning: the status is {Duration(age)} old; the master may be hung\n");
+        }
+
+        string[] header = ["RUNNER", "SLICE", "ISOLATION", "STATE", "PID", "UPTIME", "RESTARTS", "QUEUE", "OLDEST", "LAST EXIT"];
+        var rows = new List<string[]> { header };
+        rows.AddRange(snapshot.Slices.Select(s => new[]
+        {
+            s.Runner,
+            $"{s.Slice}/{s.Count}",
+            s.Isolation,
+            s.State.ToString().ToLowerInvariant() + (s.State == SliceState.Backoff && s.NextStartAt is { } next ? $" ({Duration(next - now)})" : string.Empty),
+            s.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            s.StartedAt is { } started ? Duration(now - started) : "-",
+            $"{s.RestartsInWindow}/{s.MaxRestarts}",
+            s.QueueDepth?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            s.OldestEntryAgeSeconds is { } oldest ? Duration(TimeSpan.FromSeconds(oldest)) : "-",
+            s.FailureReason ?? s.LastExit ?? "-",
+        }));
+        int[] widths = [.. Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length))];
+        foreach (var row in rows)
+        {
+            text.Append(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd()).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>A short age: <c>45s</c>, <c>3m05s</c>, <c>2h07m</c>, <c>3d04h</c>.</summary>
+    internal static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero)
+        {
+            span = TimeSpan.Zero;
+        }
+
+        return span.TotalSeconds < 60 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds}s")
+            : span.TotalMinutes < 60 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes}m{span.Seconds:00}s")
+            : span.TotalHours < 24 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}h{span.Minutes:00}m")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays}d{span.Hours:00}h");
+    }
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>What a slice last reported: when its loop last turned and the message in hand since when.</summary>
+public sealed record Heartbeat(DateTimeOffset ReceivedAt, DateTimeOffset? LastLoop, string? InFlight, DateTimeOffset? InFlightSince);
+
+/// <summary>
+/// One line a supervised child writes on its stdout: <c>{"type":"ready"}</c> once the runner exists,
+/// then <c>{"type":"heartbeat",...}</c> every second. Anything else on stdout is ignored.
+/// </summary>
+public sealed record HeartbeatLine(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("lastLoop")] DateTimeOffset? LastLoop = null,
+    [property: JsonPropertyName("inFlight")] string? InFlight = null,
+    [property: JsonPropertyName("since")] DateTimeOffset? Since = null)
+{
+    public const string Ready = "ready";
+    public const string Beat = "heartbeat";
+
+    public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.HeartbeatLine);
+
+    public static HeartbeatLine? TryParse(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line) || line[0] != '{')
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(line, SupervisionJson.Default.HeartbeatLine);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,179 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Composition;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Plugins;
+
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>Options of <c>runner-host start</c> that shape the master's behaviour.</summary>
+public sealed record MasterOptions(bool ExitOnFailure);
+
+/// <summary>
+/// The master: holds the single-master lock, starts every <c>start: yes</c> runner's slices under one
+/// <see cref="Supervisor"/>, and maps signals: TERM/INT stop everything gracefully, HUP is forwarded
+/// (log reopen), USR1 restarts every runner without charging budgets.
+/// </summary>
+public sealed class Master
+{
+    /// <summary>Exit code when the lock is held by another master.</summary>
+    public const int AlreadyRunning = 2;
+
+    private readonly HostConfiguration _configuration;
+    private readonly HostServices _services;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly MasterOptions _options;
+
+    public Master(HostServices services, MasterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        _services = services;
+        _configuration = services.Configuration;
+        _loggerFactory = services.LoggerFactory;
+        _logger = _loggerFactory.CreateLogger("RunnerHost.Master");
+        _options = options;
+        Paths = MasterPaths.From(_configuration.Paths);
+    }
+
+    public MasterPaths Paths { get; }
+
+    /// <summary>Runs until TERM/INT (or <paramref name="cancellationToken"/>); returns the process exit code.</summary>
+    public async Task<int> RunAsync(Action? onLocked, CancellationToken cancellationToken)
+    {
+        using var masterLock = MasterLock.TryAcquire(Paths.LockFile);
+        if (masterLock is null)
+        {
+            int? pid = await WaitForPidAsync().ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"Error: the master is already running (pid {pid?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, lock {Paths.LockFile})").ConfigureAwait(false);
+            return AlreadyRunning;
+        }
+
+        TryDelete(Paths.StatusFile); // a killed master's last status
+        // Informational only: the lock is the truth. Written after the lock so that it names the holder.
+        await File.WriteAllTextAsync(Paths.PidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n", CancellationToken.None).ConfigureAwait(false);
+        onLocked?.Invoke();
+        try
+        {
+            return await SuperviseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            TryDelete(Paths.StatusFile);
+            TryDelete(Paths.PidFile);
+        }
+    }
+
+    private async Task<int> SuperviseAsync(CancellationToken cancellationToken)
+    {
+        var runners = _configuration.Runners.Where(r => r.Start).ToList();
+        var policies = runners.ToDictionary(r => r.Name, RestartPolicy.FromSettings, StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, policy) in policies)
+        {
+            if (policy.CheckConsistency() is { } warning)
+            {
+                _logger.LogWarning("[runner.{Runner}] {Warning}", name, warning);
+            }
+        }
+
+        // Thread-isolated slices share one plugin catalog in the master, each in its own scope.
+        using var plugins = runners.Any(r => policies[r.Name].Isolation == Isolation.Thread) ? OpenPlugins() : null;
+        await using var activator = plugins is null ? null : new RunnerActivator(_services, plugins);
+        var random = new Random();
+        var slices = new List<SliceSupervisor>();
+        foreach (var settings in runners)
+        {
+            var policy = policies[settings.Name];
+            for (int slice = 0; slice < settings.Instances; slice++)
+            {
+                var id = new SliceId(settings.Name, slice, settings.Instances);
+                var logger = _loggerFactory.CreateLogger("RunnerHost.Master");
+                Func<ISliceWorker> factory = policy.Isolation == Isolation.Thread
+                    ? () => new ThreadWorker(activator!, settings, id, policy.StopTimeout, logger)
+                    : () => new ChildProcessWorker(id, _configuration.ConfigFile, _services.Clock, logger);
+                slices.Add(new SliceSupervisor(id, policy, factory, _services.Clock, random.NextDouble, logger, settings.QueuePath));
+            }
+        }
+
+        using var supervisor = new Supervisor(slices, Paths, _services.Clock, _logger);
+        using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        int exitCode = 0;
+        supervisor.SliceFailed += (_, slice) =>
+        {
+            if (_options.ExitOnFailure)
+            {
+                _logger.LogError("{Slice} failed and --exit-on-failure is set: stopping the master", slice.Id);
+                exitCode = 1;
+                shutdown.Cancel();
+            }
+        };
+
+        void OnStop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            _logger.LogInformation("Master caught {Signal}; stopping every runner", context.Signal);
+            shutdown.Cancel();
+        }
+
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
+        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            _logger.LogInformation("Master caught SIGHUP; forwarding it to the runners (log reopen)");
+            supervisor.ReopenAll();
+        });
+        using var onUsr1 = PosixSignalRegistration.Create((PosixSignal)Posix.SigUsr1, context =>
+        {
+            context.Cancel = true;
+            _logger.LogInformation("Master caught SIGUSR1; restarting every runner (not counted against restart budgets)");
+            supervisor.RestartAll();
+        });
+
+        _logger.LogInformation("Master started (pid {Pid}): {Count} slices of {Runners} runners", Environment.ProcessId, slices.Count, runners.Count);
+        await supervisor.RunAsync(shutdown.Token).ConfigureAwait(false);
+        _logger.LogInformation("Master stopped");
+        return exitCode;
+    }
+
+    private PluginCatalog OpenPlugins()
+    {
+        try
+        {
+            return new PluginCatalog(_configuration.Paths.PluginDir, _loggerFactory);
+        }
+        catch (PluginException ex)
+        {
+            throw new RunnerCreationException(ex.Message, ex);
+        }
+    }
+
+    // The holder writes the pid file just after taking the lock; give it a moment.
+    private async Task<int?> WaitForPidAsync()
+    {
+        for (int i = 0; i < 20; i++)
+        {
+            if (Paths.ReadPid() is { } pid && Posix.IsAlive(pid))
+            {
+                return pid;
+            }
+
+            await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Informational files only.
+        }
+    }
+}

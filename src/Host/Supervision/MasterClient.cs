@@ -1,0 +1,28 @@
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>How the control commands reach a running master: the lock says whether one runs, the pid file which pid, signals carry the request.</summary>
+public sealed class MasterClient(MasterPaths paths)
+{
+    public MasterPaths Paths { get; } = paths;
+
+    /// <summary>The running master's pid; null when none runs. When the lock is held but the pid is unknown yet, waits briefly.</summary>
+    public async Task<int?> FindAsync(CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < 40 && MasterLock.IsHeld(Paths.LockFile); i++)
+        {
+            if (Paths.ReadPid() is { } pid && Posix.IsAlive(pid))
+            {
+                return pid;
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+
+        return null;
+    }
+
+    /// <summary>True once the master's pid is gone and its lock released.</summary>
+    public bool IsGone(int pid) => !Posix.IsAlive(pid) && !MasterLock.IsHeld(Paths.LockFile);
+
+    public static bool Signal(int pid, int signal) => Posix.SendSignal(pid, signal);
+}

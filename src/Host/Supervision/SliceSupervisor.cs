@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>
+/// Keeps one slice running under its <see cref="RestartPolicy"/>: starts a worker, watches it
+/// (readiness, heartbeat, <c>dispose_timeout</c>), and after an exit restarts it with backoff,
+/// marks it failed, or leaves it stopped. Operator restarts bypass the budget.
+/// </summary>
+public sealed class SliceSupervisor
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly Func<ISliceWorker> _createWorker;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly RestartTracker _tracker;
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _restartRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ISliceWorker? _worker;
+
+    public SliceSupervisor(SliceId id, RestartPolicy policy, Func<ISliceWorker> createWorker, TimeProvider clock, Func<double> random, ILogger logger, string? queueDirectory = null)
+    {
+        QueueDirectory = queueDirectory;
+        ArgumentNullException.ThrowIfNull(policy);
+        Id = id;
+        Policy = policy;
+        _createWorker = createWorker;
+        _clock = clock;
+        _logger = logger;
+        _tracker = new RestartTracker(policy, random);
+    }
+
+    /// <summary>Raised on every state change (from the supervising task).</summary>
+    public event EventHandler? Changed;
+
+    public SliceId Id { get; }
+
+    public RestartPolicy Policy { get; }
+
+    public SliceState State { get; private set; } = SliceState.Starting;
+
+    /// <summary>The runner's queue directory, for status; null for a runner without a queue.</summary>
+    public string? QueueDirectory { get; }
+
+    public int? Pid => _worker?.Pid;
+
+    public DateTimeOffset? StartedAt { get; private set; }
+
+    public DateTimeOffset? NextStartAt { get; private set; }
+
+    public string? LastExit { get; private set; }
+
+    public string? FailureReason { get; private set; }
+
+    public Heartbeat? Heartbeat => _worker?.Heartbeat;
+
+    public int RestartsInWindow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tracker.RestartsInWindow(_clock.GetUtcNow());
+            }
+        }
+    }
+
+    /// <summary>Operator restart (USR1): stop the slice gracefully and start it again at once; never counted.</summary>
+    public void RequestRestart()
+    {
+        TaskCompletionSource previous;
+        lock (_gate)
+        {
+            previous = _restartRequested;
+            _restartRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    public void Reopen() => _worker?.Reopen();
+
+    /// <summary>Supervises until <paramref name="shutdown"/> is cancelled, then stops the slice (SIGTERM, then SIGKILL after stop_timeout + kill_timeout).</summary>
+    public async Task RunAsync(CancellationToken shutdown)
+    {
+        // One task for the whole run: a new one per poll would pile registrations on the token.
+        var stopped = Task.Delay(Timeout.Infinite, shutdown);
+        while (!shutdown.IsCancellationRequested)
+        {
+            var restart = RestartSignal();
+            var exit = await RunOnceAsync(restart, stopped, shutdown).ConfigureAwait(false);
+            if (exit is null)
+            {
+                // Stopped by the master: a shutdown ends the loop, an operator restart starts again.
+                continue;
+            }
+
+            RestartDecision decision;
+            lock (_gate)
+            {
+                decision = _tracker.OnExit(exit, _clock.GetUtcNow());
+            }
+
+            switch (decision.Action)
+            {
+                case RestartAction.Restart:
+                    _logger.LogWarning("{Slice} (pid {Pid}) exited unexpectedly: {Cause}; restarting in {Delay:0.0}s ({Count}/{Max} restarts in the window)", Id, Pid, LastExit, decision.Delay.TotalSeconds, RestartsInWindow, Policy.MaxRestarts);
+                    NextStartAt = _clock.GetUtcNow() + decision.Delay;
+                    SetState(SliceState.Backoff);
+                    await Task.WhenAny(Task.Delay(decision.Delay, _clock, shutdown), restart, stopped).ConfigureAwait(false);
+                    NextStartAt = null;
+                    break;
+                case RestartAction.Stop:
+                    _logger.LogWarning("{Slice} (pid {Pid}) exited cleanly without being asked to; not restarting", Id, Pid);
+                    SetState(SliceState.Stopped);
+                    await Task.WhenAny(restart, stopped).ConfigureAwait(false);
+                    break;
+                default:
+                    FailureReason = decision.Reason;
+                    _logger.LogError("{Slice} FAILED after {Cause}: {Reason}. The other runners keep running; 'runner-host restart' tries again", Id, LastExit, decision.Reason);
+                    SetState(SliceState.Failed);
+                    await Task.WhenAny(restart, stopped).ConfigureAwait(false);
+                    FailureReason = null;
+                    break;
+            }
+        }
+
+        if (State is not SliceState.Failed)
+        {
+            SetState(SliceState.Stopped);
+        }
+    }
+
+    // One run of the worker; returns its exit when it ended by itself, null when the master stopped it.
+    private async Task<WorkerExit?> RunOnceAsync(Task restart, Task stopped, CancellationToken shutdown)
+    {
+        var worker = _createWorker();
+        await using (worker.ConfigureAwait(false))
+        {
+            _worker = worker;
+            SetState(SliceState.Starting);
+            worker.Start();
+            var started = _clock.GetUtcNow();
+            StartedAt = started;
+            lock (_gate)
+            {
+                _tracker.OnStarted(started);
+            }
+
+            _logger.LogInformation("{Slice} started ({Isolation}, pid {Pid})", Id, Policy.Isolation.ToString().ToLowerInvariant(), worker.Pid);
+            while (true)
+            {
+                var tick = Task.Delay(PollInterval, _clock, CancellationToken.None);
+                await Task.WhenAny(worker.Completion, tick, restart, stopped).ConfigureAwait(false);
+                if (worker.Completion.IsCompleted)
+                {
+                    var exit = await worker.Completion.ConfigureAwait(false);
+                    LastExit = exit.Describe();
+                    return exit;
+                }
+
+                if (shutdown.IsCancellationRequested || restart.IsCompleted)
+                {
+                    await StopAsync(worker, shutdown.IsCancellationRequested ? "shutdown" : "operator restart").ConfigureAwait(false);
+                    return null;
+                }
+
+                if (State == SliceState.Starting && worker.IsReady)
+                {
+                    SetState(SliceState.Running);
+                }
+
+                CheckWatchdog(worker);
+            }
+        }
+    }
+
+    private void CheckWatchdog(ISliceWorker worker)
+    {
+        if (Policy.DisposeTimeout is not { } limit || worker.Heartbeat is not { InFlight: { } entry, InFlightSince: { } since })
+        {
+            return;
+        }
+
+        var stuck = _clock.GetUtcNow() - since;
+        if (stuck > limit)
+        {
+            _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
+            worker.Kill(watchdog: true);
+        }
+    }
+
+    private async Task StopAsync(ISliceWorker worker, string why)
+    {
+        SetState(SliceState.Stopping);
+        _logger.LogInformation("{Slice} stopping (pid {Pid}, {Why})", Id, worker.Pid, why);
+        worker.RequestStop();
+        var grace = Policy.StopTimeout + Policy.KillTimeout;
+        await Task.WhenAny(worker.Completion, Task.Delay(grace, _clock, CancellationToken.None)).ConfigureAwait(false);
+        if (!worker.Completion.IsCompleted)
+        {
+            _logger.LogError("{Slice} (pid {Pid}) did not stop within {Grace}; killing it", Id, worker.Pid, grace);
+            worker.Kill(watchdog: false);
+        }
+
+        var exit = await worker.Completion.ConfigureAwait(false);
+        LastExit = exit.Describe();
+        _logger.LogInformation("{Slice} stopped ({Cause})", Id, LastExit);
+    }
+
+    private Task RestartSignal()
+    {
+        lock (_gate)
+        {
+            return _restartRequested.Task;
+        }
+    }
+
+    private void SetState(SliceState state)
+    {
+        if (State != state)
+        {
+            State = state;
+            Changed?.Invoke(this, EventArgs.Empty);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>What the master writes to <c>$var_dir/master.status.json</c> (and <c>status --json</c> prints, with queue figures added).</summary>
+public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedAt, DateTimeOffset UpdatedAt, bool Stopping, IReadOnlyList<SliceStatus> Slices)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.StatusSnapshot);
+
+    public static StatusSnapshot? TryRead(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize(stream, SupervisionJson.Default.StatusSnapshot);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Writes atomically (temp file + rename), so a reader never sees half a file.</summary>
+    public void WriteAtomically(string path)
+    {
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, ToJson());
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+/// <summary>One slice in the status.</summary>
+public sealed record SliceStatus(
+    string Runner,
+    int Slice,
+    int Count,
+    string Isolation,
+    SliceState State,
+    int? Pid,
+    DateTimeOffset? StartedAt,
+    int RestartsInWindow,
+    int MaxRestarts,
+    string? LastExit,
+    string? FailureReason,
+    DateTimeOffset? NextStartAt,
+    DateTimeOffset? LastLoop,
+    string? InFlight,
+    DateTimeOffset? InFlightSince,
+    string? QueueDirectory,
+    int? QueueDepth = null,
+    double? OldestEntryAgeSeconds = null);

@@ -12,6 +12,7 @@ public sealed class CommandEnvironment : IDisposable
     private readonly LogSetup _logging;
     private readonly RunnerMetrics? _metrics;
     private readonly MetricsFileWriter? _metricsWriter;
+    private readonly PluginListManager? _pluginLists;
 
     private CommandEnvironment(HostConfiguration configuration, LogSetup logging, LogIdentity identity)
     {
@@ -19,6 +20,12 @@ public sealed class CommandEnvironment : IDisposable
         _logging = logging;
         LoggerFactory = logging.LoggerFactory;
         Services = new HostServices(configuration, LoggerFactory);
+        _pluginLists = PluginListManager.Load(configuration, LoggerFactory, Services.Clock);
+        if (_pluginLists is not null)
+        {
+            Services.UseListManager(_pluginLists.Manager);
+        }
+
         if (identity.Runner is not null)
         {
             // Runner processes count their entries and leave the counters for `runner-host metrics`.
@@ -78,6 +85,7 @@ public sealed class CommandEnvironment : IDisposable
         _metricsWriter?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _metrics?.Dispose();
         Services.Dispose();
+        _pluginLists?.Dispose();
         _logging.Dispose();
     }
 }

@@ -18,6 +18,7 @@ public sealed class HostServices : IDisposable
 {
     private readonly List<FileSwitchboard> _sliceSwitchboards = [];
     private readonly SwitchboardRegistry _queues;
+    private IListManager? _lists;
 
     public HostServices(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider? clock = null)
     {
@@ -47,7 +48,15 @@ public sealed class HostServices : IDisposable
 
     public ISwitchboardRegistry Queues => _queues;
 
-    public IListManager Lists => Configuration.Lists;
+    /// <summary>The lists: the configured <c>[list.NAME]</c> sections, or a plugin's manager once <see cref="UseListManager"/> was called.</summary>
+    public IListManager Lists => _lists ?? Configuration.Lists;
+
+    /// <summary>Replaces the list manager; call before creating runner contexts.</summary>
+    public void UseListManager(IListManager lists)
+    {
+        ArgumentNullException.ThrowIfNull(lists);
+        _lists = lists;
+    }
 
     /// <summary>Applied to every runner context made here; the command environment sets it to attach metrics (src/Host/Diagnostics).</summary>
     public Func<RunnerContext, RunnerContext>? ContextDecorator { get; set; }

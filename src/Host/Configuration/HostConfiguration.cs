@@ -10,13 +10,14 @@ public sealed class HostConfiguration
 {
     private readonly Dictionary<string, RunnerSettings> _runnersByName;
 
-    internal HostConfiguration(string? configFile, HostPaths paths, IReadOnlyList<RunnerSettings> runners, IConfigurationRoot root, IListManager lists)
+    internal HostConfiguration(string? configFile, HostPaths paths, IReadOnlyList<RunnerSettings> runners, IConfigurationRoot root, IListManager lists, ListManagerSettings? listManager)
     {
         ConfigFile = configFile;
         Paths = paths;
         Runners = runners;
         Root = root;
         Lists = lists;
+        ListManager = listManager;
         _runnersByName = runners.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
     }
 
@@ -34,6 +35,9 @@ public sealed class HostConfiguration
 
     /// <summary>The mailing lists of the <c>[list.NAME]</c> sections.</summary>
     public IListManager Lists { get; }
+
+    /// <summary>A plugin list manager that replaces <see cref="Lists"/>, when <c>[lists] manager</c> names one.</summary>
+    public ListManagerSettings? ListManager { get; }
 
     /// <summary>The settings of one runner.</summary>
     /// <exception cref="ConfigurationException">There is no such runner section.</exception>

@@ -16,7 +16,19 @@ internal static class HostConfigurationFactory
         var paths = ResolvePaths(root, index, environmentOverrides, hostDir, cwd, out var variables);
         var runners = ReadRunners(root, index, variables);
         var lists = ListSectionReader.Read(root, index);
-        return new HostConfiguration(configFile, paths, runners, root, lists);
+        return new HostConfiguration(configFile, paths, runners, root, lists, ReadListManager(root, index, variables));
+    }
+
+    private static ListManagerSettings? ReadListManager(IConfigurationRoot root, ConfigurationIndex index, PathVariables variables)
+    {
+        var values = ReadSection(root, "lists");
+        if (!values.TryGetValue("manager", out var className) || className.Trim().Length == 0)
+        {
+            return null;
+        }
+
+        var expanded = values.ToDictionary(p => p.Key, p => variables.ExpandRunnerValue(p.Value, "lists"), StringComparer.OrdinalIgnoreCase);
+        return new ListManagerSettings(className.Trim(), index.Describe("lists", "manager"), expanded);
     }
 
     internal static Dictionary<string, string> ReadSection(IConfigurationRoot root, string section)

@@ -17,7 +17,7 @@ public sealed class TestPluginBuilder
     public static readonly IReadOnlyList<string> AllPlugins =
     [
         "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
-        "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "SupervisionPlugin",
+        "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin",
     ];
 
     // Started once per process; holds only a path, never anything from a plugin load context.

@@ -1,0 +1,112 @@
+using Autofac;
+using Autofac.Features.AttributeFilters;
+using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Plugins;
+using RunnerHost.Lists;
+
+namespace RunnerHost.Host.Composition;
+
+/// <summary>
+/// A list manager from a plugin, replacing the <c>[list.NAME]</c> sections when <c>[lists] manager</c>
+/// names its type. Its constructor may take <c>ILogger&lt;T&gt;</c>, <see cref="TimeProvider"/>, the
+/// <c>[lists]</c> values as <c>IReadOnlyDictionary&lt;string, string&gt;</c>, and the configured manager as
+/// <c>[KeyFilter("configured")] IListManager</c> to extend it. Owns its plugin catalog and scope.
+/// </summary>
+public sealed class PluginListManager : IDisposable
+{
+    /// <summary>The key under which the configuration-backed manager is offered to the plugin.</summary>
+    public const string ConfiguredKey = "configured";
+
+    private readonly PluginCatalog _catalog;
+    private readonly IContainer _root;
+    private readonly ILifetimeScope _scope;
+
+    private PluginListManager(PluginCatalog catalog, IContainer root, ILifetimeScope scope, IListManager manager)
+    {
+        _catalog = catalog;
+        _root = root;
+        _scope = scope;
+        Manager = manager;
+    }
+
+    public IListManager Manager { get; }
+
+    /// <summary>Loads the configured list manager; null when the configuration names none.</summary>
+    /// <exception cref="RunnerCreationException">The type cannot be found or created; one line naming file and line.</exception>
+    public static PluginListManager? Load(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider clock)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.ListManager is not { } settings)
+        {
+            return null;
+        }
+
+        string Problem(string text) => $"{settings.Origin}: [lists] manager: {text}";
+        PluginCatalog catalog;
+        try
+        {
+            catalog = new PluginCatalog(configuration.Paths.PluginDir, loggerFactory);
+        }
+        catch (PluginException ex)
+        {
+            throw new RunnerCreationException(Problem(ex.Message), ex);
+        }
+
+        var candidates = catalog.LoadedPlugins
+            .SelectMany(p => p.Types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IListManager).IsAssignableFrom(t)).Select(t => (Plugin: p, Type: t)))
+            .ToList();
+        var matches = candidates.Where(c => c.Type.FullName == settings.ClassName).ToList();
+        if (matches.Count == 0)
+        {
+            matches = candidates.Where(c => c.Type.Name == settings.ClassName).ToList();
+        }
+
+        if (matches.Count != 1)
+        {
+            catalog.Dispose();
+            throw new RunnerCreationException(Problem(matches.Count == 0
+                ? $"no list manager type named '{settings.ClassName}' in any plugin in {catalog.Directory}"
+                : $"'{settings.ClassName}' is ambiguous: {string.Join(", ", matches.Select(m => $"'{m.Type.FullName}' in plugin '{m.Plugin.Name}'"))}"));
+        }
+
+        var (plugin, type) = matches[0];
+        var builder = new ContainerBuilder();
+        builder.RegisterInstance(loggerFactory).ExternallyOwned();
+        builder.RegisterInstance(clock).ExternallyOwned();
+        builder.RegisterInstance(configuration.Lists).Keyed<IListManager>(ConfiguredKey).ExternallyOwned();
+        builder.RegisterInstance(settings.Values).As<IReadOnlyDictionary<string, string>>().ExternallyOwned();
+        var root = builder.Build();
+        var scope = root.BeginLoadContextLifetimeScope(plugin.LoadContext!, b =>
+        {
+            // Closed over the plugin's types inside its own scope, so the load context is not pinned by the root.
+            b.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>));
+            b.RegisterAssemblyModules(plugin.Assembly!);
+            b.RegisterType(type).As<IListManager>().WithAttributeFiltering();
+        });
+        try
+        {
+            return new PluginListManager(catalog, root, scope, scope.Resolve<IListManager>());
+        }
+        catch (Exception ex) when (ex is Autofac.Core.DependencyResolutionException)
+        {
+            scope.Dispose();
+            root.Dispose();
+            catalog.Dispose();
+            var cause = ex;
+            while (cause.InnerException is { } inner)
+            {
+                cause = inner;
+            }
+
+            throw new RunnerCreationException(Problem($"could not create '{type.FullName}' from plugin '{plugin.Name}': {cause.Message}"), ex);
+        }
+    }
+
+    public void Dispose()
+    {
+        _scope.Dispose();
+        _root.Dispose();
+        _catalog.Dispose();
+    }
+}

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using MimeKit;
-using RunnerHost.Host.Messages;
 using RunnerHost.Messages;
 
 namespace RunnerHost.Host.Cli;

@@ -1,13 +1,17 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RunnerHost.Host.Messages;
+namespace RunnerHost.Messages;
 
-/// <summary>Mailman's <c>Message-ID-Hash</c>: Base32 (RFC 4648) of the SHA-1 of the Message-ID without angle brackets.</summary>
+/// <summary>
+/// Mailman's <c>Message-ID-Hash</c> (and <c>X-Message-ID-Hash</c>): Base32 (RFC 4648) of the SHA-1 of
+/// the Message-ID without angle brackets. Archivers use it as a stable message identifier.
+/// </summary>
 public static class MessageIdHash
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
+    /// <summary>Computes the hash of a Message-ID given with or without angle brackets.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "An identifier shared with Mailman and archivers, not a security measure.")]
     public static string Compute(string messageId)
     {

@@ -17,6 +17,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     BadCommand.Create(configOption),
     QueuesCommand.Create(configOption),
     MetricsCommand.Create(configOption),
+    BenchCommand.Create(),
 };
 
 var parsed = root.Parse(args);

@@ -43,8 +43,8 @@ int main(int argc, char **argv) {
 
     double start = now();
     for (long i = 0; i < messages; i++) {
-        snprintf(tmp, sizeof tmp, "%s/%ld.%06ld+floor.pck.tmp", dir, (long)time(NULL), i);
-        snprintf(pck, sizeof pck, "%s/%ld.%06ld+floor.pck", dir, (long)time(NULL), i);
+        snprintf(tmp, sizeof tmp, "%s/%ld.%06ld+floor%d.pck.tmp", dir, (long)time(NULL), i, (int)getpid());
+        snprintf(pck, sizeof pck, "%s/%ld.%06ld+floor%d.pck", dir, (long)time(NULL), i, (int)getpid());
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
         if (fd < 0) die("open", tmp);
         if (write(fd, data, size) != (ssize_t)size) die("write", tmp);

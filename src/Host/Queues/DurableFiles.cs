@@ -58,9 +58,9 @@ public static partial class DurableFiles
 
     /// <summary>Writes <paramref name="content"/> to a new file (it must not exist), fsyncing it when asked.</summary>
     /// <remarks>
-    /// Unbuffered (BufferSize 0), one positional write, and a share mode that needs no flock (nobody
-    /// else knows a fresh temporary name). Compared with a buffered FileShare.None stream in
-    /// bench/Benchmarks (WriteBenchmarks).
+    /// Unbuffered (BufferSize 0) and one positional write; no exclusive lock is asked for (nobody else
+    /// knows a fresh temporary name). Compared with the former buffered FileShare.None stream in
+    /// bench/Benchmarks (WriteBenchmarks); not yet shown to be faster.
     /// </remarks>
     public static void WriteNewFile(string path, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {

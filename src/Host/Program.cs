@@ -22,6 +22,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     RestartCommand.Create(configOption),
     ReopenCommand.Create(configOption),
     StatusCommand.Create(configOption),
+    BenchCommand.Create(),
 };
 
 var parsed = root.Parse(args);

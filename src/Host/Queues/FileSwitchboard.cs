@@ -38,6 +38,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private readonly TimeProvider _time;
     private readonly QueueNotifier _notifier;
     private readonly IDisposable _registration;
+    // Concurrent enqueues through this instance share directory fsyncs (group commit).
+    private readonly DirectorySyncGroup _directorySync;
     // Sticky auto-reset wake flag: a count of at most one survives until the next wait consumes it.
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _watcherLock = new();
@@ -72,6 +74,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         _time = time;
         _notifier = notifier;
         _registration = notifier.Register(options.Directory, Wake);
+        _directorySync = new DirectorySyncGroup(options.Directory);
     }
 
     /// <inheritdoc/>
@@ -89,6 +92,9 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     /// <summary>Where preserved entries go.</summary>
     public string BadDirectory => _options.BadDirectory;
 
+    /// <summary>Directory fsyncs made by enqueues of this instance (group commit makes this lower than the enqueue count).</summary>
+    internal long DirectorySyncCount => _directorySync.SyncCount;
+
     /// <inheritdoc/>
     public Task<string> EnqueueAsync(MimeMessage message, MessageData? metadata = null, MessageData? extra = null, DateTimeOffset? notBefore = null, CancellationToken cancellationToken = default)
     {
@@ -96,14 +102,14 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         using var buffer = new MemoryStream();
         message.WriteTo(FormatOptions.Default, buffer, cancellationToken);
-        return Task.FromResult(Enqueue(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), metadata, extra, notBefore));
+        return EnqueueAsync(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), metadata, extra, notBefore);
     }
 
     /// <inheritdoc/>
     public Task<string> EnqueueRawAsync(ReadOnlyMemory<byte> message, MessageData? metadata = null, MessageData? extra = null, DateTimeOffset? notBefore = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Enqueue(message.Span, metadata, extra, notBefore));
+        return EnqueueAsync(message.Span, metadata, extra, notBefore);
     }
 
     /// <inheritdoc/>
@@ -280,7 +286,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         _wake.Dispose();
     }
 
-    private string Enqueue(ReadOnlySpan<byte> message, MessageData? metadata, MessageData? extra, DateTimeOffset? notBefore)
+    // Writes and renames inline; only the directory fsync may wait for (or lead) a commit group.
+    private Task<string> EnqueueAsync(ReadOnlySpan<byte> message, MessageData? metadata, MessageData? extra, DateTimeOffset? notBefore)
     {
         var data = PrepareMetadata(metadata, extra);
         var now = _time.GetUtcNow();
@@ -288,7 +295,19 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         string filebase = QueueFileName.Create(message, data.ListId, QueueFileName.ToUnixSeconds(due));
         byte[] file = QueueFileFormat.Encode(data, message);
         DurableFiles.EnsureDirectory(Directory);
-        DurableFiles.Publish(PathOf(filebase, Ready + Temporary), PathOf(filebase, Ready), file, _options.Fsync);
+        DurableFiles.WriteAndRename(PathOf(filebase, Ready + Temporary), PathOf(filebase, Ready), file, _options.Fsync);
+        return _options.Fsync ? CommitAsync(filebase) : Task.FromResult(Published(filebase));
+    }
+
+    private async Task<string> CommitAsync(string filebase)
+    {
+        await _directorySync.CommitAsync().ConfigureAwait(false);
+        return Published(filebase);
+    }
+
+    // Runners are woken only once the entry is durable, as before group commit.
+    private string Published(string filebase)
+    {
         _notifier.Signal(Directory);
         return filebase;
     }

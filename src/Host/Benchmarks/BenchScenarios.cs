@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Host.Benchmarks;
+
+/// <summary>
+/// The <c>runner-host bench</c> scenarios. Every one uses the real switchboard and the real runner
+/// loop (recovery, listing, dequeue, dispose, finish, snooze woken by the notifier) with a no-op
+/// dispose hook, on a throw-away var directory.
+/// </summary>
+public sealed class BenchScenarios(ILoggerFactory loggerFactory)
+{
+    private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Round trip: <paramref name="producers"/> threads enqueue <paramref name="messages"/> in all while one runner drains them.</summary>
+    public async Task<BenchResult> SwitchboardAsync(int messages, int producers, bool fsync, CancellationToken cancellationToken)
+    {
+        using var host = BenchHost.Create(fsync, loggerFactory);
+        await using var running = await RunningRunner.StartAsync(host.CreateRunner(messages), cancellationToken).ConfigureAwait(false);
+        var queue = host.ProducerQueue;
+        var start = Stopwatch.GetTimestamp();
+        // Dedicated threads: each producer stands for a separate writer (an LMTP session, a runner).
+        var writers = Enumerable.Range(0, producers).Select(p => Task.Factory.StartNew(
+            async () =>
+            {
+                var message = BenchMessages.Create(p);
+                for (int i = p; i < messages; i += producers)
+                {
+                    await queue.EnqueueAsync(message, BenchMessages.Metadata(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+            },
+            cancellationToken,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default).Unwrap()).ToList();
+        await Task.WhenAll(writers).ConfigureAwait(false);
+        var enqueued = Stopwatch.GetElapsedTime(start);
+        await running.WaitForCompletionAsync(CompletionTimeout, cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        return new BenchResult("switchboard")
+            .Add("messages", messages)
+            .Add("producers", producers)
+            .Add("fsync", fsync)
+            .Add("elapsed_s", elapsed.TotalSeconds)
+            .Add("msgs_per_s", messages / elapsed.TotalSeconds)
+            .Add("enqueue_s", enqueued.TotalSeconds)
+            .Add("dir_fsyncs", queue.DirectorySyncCount);
+    }
+
+    /// <summary>
+    /// Idle latency: one message at a time, each after a pause that lets the runner go back to
+    /// sleep; measured from the start of the enqueue (and from its return) to the dispose hook.
+    /// </summary>
+    public async Task<BenchResult> LatencyAsync(int messages, bool fsync, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        using var host = BenchHost.Create(fsync, loggerFactory);
+        var arrivals = Channel.CreateUnbounded<long>();
+        await using var running = await RunningRunner.StartAsync(host.CreateRunner(messages, t => arrivals.Writer.TryWrite(t)), cancellationToken).ConfigureAwait(false);
+        var queue = host.ProducerQueue;
+        var message = BenchMessages.Create(0);
+        var total = new double[messages];
+        var wake = new double[messages];
+        for (int i = 0; i < messages; i++)
+        {
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            long before = Stopwatch.GetTimestamp();
+            await queue.EnqueueAsync(message, BenchMessages.Metadata(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            long published = Stopwatch.GetTimestamp();
+            long disposed = await arrivals.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            total[i] = Stopwatch.GetElapsedTime(before, disposed).TotalMilliseconds;
+            wake[i] = Math.Max(0, Stopwatch.GetElapsedTime(published, disposed).TotalMilliseconds);
+        }
+
+        return new BenchResult("latency")
+            .Add("messages", messages)
+            .Add("fsync", fsync)
+            .Add("pause_ms", pause.TotalMilliseconds)
+            .Add("p50_ms", Percentile(total, 0.50))
+            .Add("p99_ms", Percentile(total, 0.99))
+            .Add("max_ms", total.Max())
+            .Add("wake_p50_ms", Percentile(wake, 0.50))
+            .Add("wake_p99_ms", Percentile(wake, 0.99));
+    }
+
+    /// <summary>
+    /// Drain: a backlog of <paramref name="backlog"/> entries is written first (without fsync: it is
+    /// set-up, and dequeue and finish never fsync), then one runner is started and timed until the
+    /// queue is empty.
+    /// </summary>
+    public async Task<BenchResult> DrainAsync(int backlog, CancellationToken cancellationToken)
+    {
+        using var host = BenchHost.Create(fsync: false, loggerFactory);
+        var queue = host.ProducerQueue;
+        var message = BenchMessages.Create(0);
+        for (int i = 0; i < backlog; i++)
+        {
+            await queue.EnqueueAsync(message, BenchMessages.Metadata(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        await using var running = RunningRunner.StartNow(host.CreateRunner(backlog), cancellationToken);
+        await running.WaitForCompletionAsync(CompletionTimeout, cancellationToken).ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        return new BenchResult("drain")
+            .Add("backlog", backlog)
+            .Add("elapsed_s", elapsed.TotalSeconds)
+            .Add("us_per_msg", elapsed.TotalMicroseconds / backlog)
+            .Add("msgs_per_s", backlog / elapsed.TotalSeconds);
+    }
+
+    private static double Percentile(double[] values, double fraction)
+    {
+        var sorted = values.Order().ToArray();
+        int index = (int)Math.Ceiling(fraction * sorted.Length) - 1;
+        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
+    }
+}

@@ -1,0 +1,60 @@
+namespace RunnerHost.Host.Benchmarks;
+
+/// <summary>A <see cref="NoOpRunner"/> running its real loop in the background; stopping it waits for the loop to end.</summary>
+public sealed class RunningRunner : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly Task _loop;
+
+    private RunningRunner(NoOpRunner runner, Task loop)
+    {
+        Runner = runner;
+        _loop = loop;
+    }
+
+    public NoOpRunner Runner { get; }
+
+    /// <summary>Starts the loop and returns once its first pass is done (recovery and listing included), i.e. it is idle or working.</summary>
+    public static async Task<RunningRunner> StartAsync(NoOpRunner runner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        var loop = Task.Run(() => runner.RunAsync(cancellationToken), cancellationToken);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (runner.LastLoop is null && !loop.IsCompleted)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the benchmark runner did not complete its first pass");
+            }
+
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RunningRunner(runner, loop);
+    }
+
+    /// <summary>Starts the loop without waiting for its first pass (the drain timer starts with the loop).</summary>
+    public static RunningRunner StartNow(NoOpRunner runner, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        return new RunningRunner(runner, Task.Run(() => runner.RunAsync(cancellationToken), cancellationToken));
+    }
+
+    /// <summary>Waits until every expected message was disposed, or fails when the loop ends or the timeout passes.</summary>
+    public async Task WaitForCompletionAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var finished = await Task.WhenAny(Runner.Completion, _loop, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        if (finished != Runner.Completion)
+        {
+            await finished.ConfigureAwait(false); // Surfaces a loop failure or the cancellation.
+            throw new TimeoutException($"the benchmark runner disposed only {Runner.Disposed} messages in {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Runner.Stop();
+        await _loop.ConfigureAwait(false);
+    }
+}

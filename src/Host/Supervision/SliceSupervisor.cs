@@ -34,6 +34,9 @@ public sealed class SliceSupervisor
     /// <summary>Raised on every state change (from the supervising task).</summary>
     public event EventHandler? Changed;
 
+    /// <summary>Raised when an unexpected exit leads to an automatic restart, before the slice enters backoff (operator restarts never raise it).</summary>
+    public event EventHandler<WorkerExit>? Restarting;
+
     public SliceId Id { get; }
 
     public RestartPolicy Policy { get; }
@@ -52,6 +55,9 @@ public sealed class SliceSupervisor
     public string? LastExit { get; private set; }
 
     public string? FailureReason { get; private set; }
+
+    /// <summary>The delay chosen before the last automatic restart; zero until the first.</summary>
+    public TimeSpan LastBackoffDelay { get; private set; }
 
     public Heartbeat? Heartbeat => _worker?.Heartbeat;
 
@@ -107,6 +113,8 @@ public sealed class SliceSupervisor
                 case RestartAction.Restart:
                     _logger.LogWarning("{Slice} (pid {Pid}) exited unexpectedly: {Cause}; restarting in {Delay:0.0}s ({Count}/{Max} restarts in the window)", Id, Pid, LastExit, decision.Delay.TotalSeconds, RestartsInWindow, Policy.MaxRestarts);
                     NextStartAt = _clock.GetUtcNow() + decision.Delay;
+                    LastBackoffDelay = decision.Delay;
+                    Restarting?.Invoke(this, exit);
                     SetState(SliceState.Backoff);
                     await Task.WhenAny(Task.Delay(decision.Delay, _clock, shutdown), restart, stopped).ConfigureAwait(false);
                     NextStartAt = null;

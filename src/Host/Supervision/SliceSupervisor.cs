@@ -157,6 +157,7 @@ public sealed class SliceSupervisor
             }
 
             _logger.LogInformation("{Slice} started ({Isolation}, pid {Pid})", Id, Policy.Isolation.ToString().ToLowerInvariant(), worker.Pid);
+            bool killedByWatchdog = false;
             while (true)
             {
                 var tick = Task.Delay(PollInterval, _clock, CancellationToken.None);
@@ -179,24 +180,29 @@ public sealed class SliceSupervisor
                     SetState(SliceState.Running);
                 }
 
-                CheckWatchdog(worker);
+                // One kill per run: a busy machine may take longer than a poll to reap the process.
+                killedByWatchdog = killedByWatchdog || CheckWatchdog(worker);
             }
         }
     }
 
-    private void CheckWatchdog(ISliceWorker worker)
+    // True when it killed the worker.
+    private bool CheckWatchdog(ISliceWorker worker)
     {
         if (Policy.DisposeTimeout is not { } limit || worker.Heartbeat is not { InFlight: { } entry, InFlightSince: { } since })
         {
-            return;
+            return false;
         }
 
         var stuck = _clock.GetUtcNow() - since;
-        if (stuck > limit)
+        if (stuck <= limit)
         {
-            _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
-            worker.Kill(watchdog: true);
+            return false;
         }
+
+        _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
+        worker.Kill(watchdog: true);
+        return true;
     }
 
     private async Task StopAsync(ISliceWorker worker, string why)

@@ -3,22 +3,25 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RunnerHost.Host.Operations;
+using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
-/// <summary><c>runner-host queues [--json]</c>: every configured queue with its depth per slice and a qshape-style age histogram.</summary>
+/// <summary><c>runner-host queues [--json]</c>: every configured queue with its depth per slice and a qshape-style age histogram, and whether the master runs.</summary>
 public static class QueuesCommand
 {
     public static Command Create(Option<string?> configOption)
     {
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("queues", "Show every queue's depth per slice and the ages of its entries (like Postfix qshape).") { jsonOption };
-        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption));
             var now = environment.Services.Clock.GetUtcNow();
             var shapes = Measure(environment, now);
-            await Console.Out.WriteAsync(result.GetValue(jsonOption) ? ToJson(shapes, now) : ToText(shapes)).ConfigureAwait(false);
+            // Whether anything drains these queues: entries wait while no master runs.
+            int? masterPid = await new MasterClient(MasterPaths.From(environment.Configuration.Paths)).FindAsync(cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteAsync(result.GetValue(jsonOption) ? ToJson(shapes, now, masterPid) : ToText(shapes, masterPid)).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -33,7 +36,8 @@ public static class QueuesCommand
             .Select(r => QueueShapes.Measure(r.Name, r.QueuePath!, r.Instances, now))];
     }
 
-    public static string ToText(IReadOnlyList<QueueShape> shapes)
+    /// <summary>The table, then one line saying whether the master runs.</summary>
+    public static string ToText(IReadOnlyList<QueueShape> shapes, int? masterPid = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
         string[] header = ["queue", "total", "later", .. QueueShapes.BucketLabels, "taken", "slices"];
@@ -55,10 +59,13 @@ public static class QueuesCommand
             text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
         }
 
+        text.Append(masterPid is { } pid
+            ? string.Create(CultureInfo.InvariantCulture, $"master: running (pid {pid})\n")
+            : "master: not running (nothing drains these queues; 'runner-host start')\n");
         return text.ToString();
     }
 
-    public static string ToJson(IReadOnlyList<QueueShape> shapes, DateTimeOffset now)
+    public static string ToJson(IReadOnlyList<QueueShape> shapes, DateTimeOffset now, int? masterPid = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
         using var buffer = new MemoryStream();
@@ -66,6 +73,14 @@ public static class QueuesCommand
         {
             json.WriteStartObject();
             json.WriteString("time", now.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteStartObject("master");
+            json.WriteBoolean("running", masterPid is not null);
+            if (masterPid is { } pid)
+            {
+                json.WriteNumber("pid", pid);
+            }
+
+            json.WriteEndObject();
             json.WriteStartArray("queues");
             foreach (var shape in shapes)
             {

@@ -62,9 +62,10 @@ public sealed class HostServices : IDisposable
     public Func<RunnerContext, RunnerContext>? ContextDecorator { get; set; }
 
     /// <summary>The directory preserved entries go to: the <c>bad</c> queue's path.</summary>
-    public string BadDirectory => Configuration.TryGetRunner(QueueNames.Bad, out var bad) && bad.QueuePath is { } path
-        ? path
-        : Path.Combine(Configuration.Paths.QueueDir, QueueNames.Bad);
+    public string BadDirectory => QueueDirectory(QueueNames.Bad);
+
+    /// <summary>The directory shunted entries go to: the <c>shunt</c> queue's path.</summary>
+    public string ShuntDirectory => QueueDirectory(QueueNames.Shunt);
 
     /// <summary>Builds the context of one runner slice, with its own sliced switchboard when the runner has a queue.</summary>
     public RunnerContext CreateContext(RunnerSettings settings, int slice = 0, int sliceCount = 1)
@@ -119,4 +120,9 @@ public sealed class HostServices : IDisposable
         SliceCount = sliceCount,
         Fsync = settings.Fsync,
     };
+
+    // A configured [runner.NAME] section may move the queue; otherwise it lives under queue_dir.
+    private string QueueDirectory(string name) => Configuration.TryGetRunner(name, out var runner) && runner.QueuePath is { } path
+        ? path
+        : Path.Combine(Configuration.Paths.QueueDir, name);
 }

@@ -5,8 +5,9 @@ namespace RunnerHost.Host.Diagnostics;
 
 /// <summary>
 /// Writes a process's counters as Prometheus text to <c>$var_dir/metrics/&lt;name&gt;.prom</c> every
-/// <see cref="Interval"/> and at exit (write then rename: readers never see half a file), for
-/// <c>runner-host metrics</c> to aggregate. The master can use it for its own meter (restarts, state).
+/// <see cref="Interval"/>, on <see cref="RequestWrite"/> and at exit (write then rename: readers never
+/// see half a file), for <c>runner-host metrics</c> to aggregate. The master uses it for its own meter
+/// (restarts, state) and requests a write on every state change.
 /// </summary>
 public sealed class MetricsFileWriter : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class MetricsFileWriter : IAsyncDisposable
     private readonly string _path;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _requested = new(0);
     private readonly Task _loop;
 
     public MetricsFileWriter(string path, ILogger logger, params string[] meterNames)
@@ -29,6 +31,15 @@ public sealed class MetricsFileWriter : IAsyncDisposable
     /// <summary>The directory the files go to.</summary>
     public static string DirectoryOf(string varDirectory) => Path.Combine(varDirectory, "metrics");
 
+    /// <summary>Asks for a write now rather than at the next interval; a burst of requests makes one write.</summary>
+    public void RequestWrite()
+    {
+        if (_requested.CurrentCount == 0)
+        {
+            _requested.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -36,15 +47,17 @@ public sealed class MetricsFileWriter : IAsyncDisposable
         await WriteAsync(CancellationToken.None).ConfigureAwait(false);
         _export.Dispose();
         _stop.Dispose();
+        _requested.Dispose();
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // Either the interval passed or a write was requested: both mean "write now".
+                await _requested.WaitAsync(Interval, cancellationToken).ConfigureAwait(false);
                 await WriteAsync(cancellationToken).ConfigureAwait(false);
             }
         }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Diagnostics;
 using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
@@ -94,6 +95,25 @@ public sealed class Master
                     : () => new ChildProcessWorker(id, _configuration.ConfigFile, _services.Clock, logger);
                 slices.Add(new SliceSupervisor(id, policy, factory, _services.Clock, random.NextDouble, logger, settings.QueuePath));
             }
+        }
+
+        // Restarts and states for `runner-host metrics`: written on every state change and every 5 s.
+        // Thread slices count their messages here too, since they run in this process.
+        using var masterMetrics = new MasterMetrics(slices, _services.Clock);
+        using var threadMetrics = activator is null ? null : new RunnerMetrics();
+        if (threadMetrics is not null)
+        {
+            _services.ContextDecorator ??= threadMetrics.Decorate;
+        }
+
+        await using var metricsWriter = new MetricsFileWriter(
+            Path.Combine(MetricsFileWriter.DirectoryOf(_configuration.Paths.VarDir), MasterMetrics.FileName),
+            _loggerFactory.CreateLogger("RunnerHost.Metrics"),
+            MasterMetrics.MeterName,
+            RunnerMetrics.MeterName);
+        foreach (var slice in slices)
+        {
+            slice.Changed += (_, _) => metricsWriter.RequestWrite();
         }
 
         using var supervisor = new Supervisor(slices, Paths, _services.Clock, _logger);

@@ -34,6 +34,9 @@ public sealed class SliceSupervisor
     /// <summary>Raised on every state change (from the supervising task).</summary>
     public event EventHandler? Changed;
 
+    /// <summary>Raised when an unexpected exit leads to an automatic restart, before the slice enters backoff (operator restarts never raise it).</summary>
+    public event EventHandler<WorkerExit>? Restarting;
+
     public SliceId Id { get; }
 
     public RestartPolicy Policy { get; }
@@ -52,6 +55,9 @@ public sealed class SliceSupervisor
     public string? LastExit { get; private set; }
 
     public string? FailureReason { get; private set; }
+
+    /// <summary>The delay chosen before the last automatic restart; zero until the first.</summary>
+    public TimeSpan LastBackoffDelay { get; private set; }
 
     public Heartbeat? Heartbeat => _worker?.Heartbeat;
 
@@ -107,6 +113,8 @@ public sealed class SliceSupervisor
                 case RestartAction.Restart:
                     _logger.LogWarning("{Slice} (pid {Pid}) exited unexpectedly: {Cause}; restarting in {Delay:0.0}s ({Count}/{Max} restarts in the window)", Id, Pid, LastExit, decision.Delay.TotalSeconds, RestartsInWindow, Policy.MaxRestarts);
                     NextStartAt = _clock.GetUtcNow() + decision.Delay;
+                    LastBackoffDelay = decision.Delay;
+                    Restarting?.Invoke(this, exit);
                     SetState(SliceState.Backoff);
                     await Task.WhenAny(Task.Delay(decision.Delay, _clock, shutdown), restart, stopped).ConfigureAwait(false);
                     NextStartAt = null;
@@ -149,6 +157,7 @@ public sealed class SliceSupervisor
             }
 
             _logger.LogInformation("{Slice} started ({Isolation}, pid {Pid})", Id, Policy.Isolation.ToString().ToLowerInvariant(), worker.Pid);
+            bool killedByWatchdog = false;
             while (true)
             {
                 var tick = Task.Delay(PollInterval, _clock, CancellationToken.None);
@@ -171,24 +180,29 @@ public sealed class SliceSupervisor
                     SetState(SliceState.Running);
                 }
 
-                CheckWatchdog(worker);
+                // One kill per run: a busy machine may take longer than a poll to reap the process.
+                killedByWatchdog = killedByWatchdog || CheckWatchdog(worker);
             }
         }
     }
 
-    private void CheckWatchdog(ISliceWorker worker)
+    // True when it killed the worker.
+    private bool CheckWatchdog(ISliceWorker worker)
     {
         if (Policy.DisposeTimeout is not { } limit || worker.Heartbeat is not { InFlight: { } entry, InFlightSince: { } since })
         {
-            return;
+            return false;
         }
 
         var stuck = _clock.GetUtcNow() - since;
-        if (stuck > limit)
+        if (stuck <= limit)
         {
-            _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
-            worker.Kill(watchdog: true);
+            return false;
         }
+
+        _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
+        worker.Kill(watchdog: true);
+        return true;
     }
 
     private async Task StopAsync(ISliceWorker worker, string why)

@@ -3,7 +3,13 @@ using System.Text.Json;
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>What the master writes to <c>$var_dir/master.status.json</c> (and <c>status --json</c> prints, with queue figures added).</summary>
-public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedAt, DateTimeOffset UpdatedAt, bool Stopping, IReadOnlyList<SliceStatus> Slices)
+/// <param name="MasterPid">The master's pid.</param>
+/// <param name="MasterStartedAt">When the master started.</param>
+/// <param name="UpdatedAt">When the master wrote this.</param>
+/// <param name="Stopping">The master is stopping.</param>
+/// <param name="Slices">Every runner slice.</param>
+/// <param name="ShuntDepth">Entries in the shunt queue; added by <c>status</c> (the master does not write it).</param>
+public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedAt, DateTimeOffset UpdatedAt, bool Stopping, IReadOnlyList<SliceStatus> Slices, int? ShuntDepth = null)
 {
     public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.StatusSnapshot);
 

@@ -21,6 +21,18 @@ public sealed record WorkerExit(int? ExitCode, int? Signal = null, string? Error
         _ => new WorkerExit(status, Watchdog: watchdog),
     };
 
+    /// <summary>
+    /// A short, low-cardinality cause for the restart metric's <c>cause</c> label: <c>signal 9</c>,
+    /// <c>exit 1</c>, <c>watchdog</c>, <c>exception</c> (never the message, which would make a series per text).
+    /// </summary>
+    public string Cause => (Watchdog, ExitCode, Signal) switch
+    {
+        (true, _, _) => "watchdog",
+        (_, _, { } signal) => $"signal {signal.ToString(CultureInfo.InvariantCulture)}",
+        (_, { } code, _) => $"exit {code.ToString(CultureInfo.InvariantCulture)}",
+        _ => "exception",
+    };
+
     /// <summary>One short phrase for logs and status, e.g. <c>signal 9 (SIGKILL)</c>.</summary>
     public string Describe()
     {

@@ -53,7 +53,8 @@ public sealed class QueuesCommandTests
         Assert.That(text.ExitCode, Is.Zero, text.ToString());
         string[] lines = text.Stdout.TrimEnd('\n').Split('\n');
         Assert.That(lines[0], Does.Match("^queue +total +later +0-1m +1-5m +5-10m +10-20m +20-40m +40-80m +80-160m +160m\\+ +taken  slices$"));
-        Assert.That(lines[1..].Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "bad", "in", "shunt" }));
+        Assert.That(lines[1..^1].Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "bad", "in", "shunt" }));
+        Assert.That(lines[^1], Does.StartWith("master: not running"));
         Assert.That(lines[2], Does.EndWith("  0 0"), "in has two slices");
         Assert.That(lines[3], Does.Match("^shunt +1 +0 +1 +0 +0 +0 +0 +0 +0 +0 +0  1$"));
 
@@ -64,6 +65,7 @@ public sealed class QueuesCommandTests
         Assert.That(shunt.GetProperty("depth").GetInt32(), Is.EqualTo(1));
         Assert.That(shunt.GetProperty("ages").GetProperty("0-1m").GetInt32(), Is.EqualTo(1));
         Assert.That(document.RootElement.GetProperty("queues")[1].GetProperty("per_slice").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(document.RootElement.GetProperty("master").GetProperty("running").GetBoolean(), Is.False);
     }
 
     private static void Touch(string dir, int offsetSeconds, string digestStart, string extension)

@@ -70,7 +70,7 @@ internal static class QueueEndpoints
             });
         });
 
-        app.MapPost("/queues/{name}", InjectAsync).RequireToken().Accepts<byte[]>(MessageMediaType);
+        app.MapPost("/queues/{name}", InjectAsync).RequireToken();
 
         app.MapDelete("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, CancellationToken cancellationToken) =>
         {

@@ -9,8 +9,9 @@ public sealed class LmtpLimitsTests
     {
         await using var flow = new FlowHost(FlowHost.FreePort(), lmtpSettings: "max_connections: 2");
         await flow.StartLmtpAsync();
-        await using var first = await ConnectAsync(flow);
-        await using var second = await ConnectAsync(flow);
+        // The readiness probe's own session may still hold a slot for a moment: retry until served.
+        await using var first = await ConnectServedAsync(flow);
+        await using var second = await ConnectServedAsync(flow);
 
         await using (var third = await RawLmtp.ConnectAsync(flow.LmtpPort))
         {
@@ -66,6 +67,23 @@ public sealed class LmtpLimitsTests
         var client = await RawLmtp.ConnectAsync(flow.LmtpPort);
         Assert.That(await client.ReadReplyAsync(), Does.StartWith("220"));
         return client;
+    }
+
+    private static async Task<RawLmtp> ConnectServedAsync(FlowHost flow)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var client = await RawLmtp.ConnectAsync(flow.LmtpPort);
+            string greeting = await client.ReadReplyAsync() ?? string.Empty;
+            if (greeting.StartsWith("220", StringComparison.Ordinal))
+            {
+                return client;
+            }
+
+            await client.DisposeAsync();
+            Assert.That(attempt, Is.LessThan(100), $"never served: {greeting}");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<string> TryGreeting(FlowHost flow)

@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace RunnerHost.Plugins.Rest.Endpoints;
+
+/// <summary>Merges Prometheus text expositions of several processes: one HELP/TYPE per family, the samples of all (their labels tell them apart). Same rule as the host's <c>metrics</c> command.</summary>
+internal static class PrometheusMerge
+{
+    public static string Merge(IEnumerable<string> expositions)
+    {
+        var families = new List<Family>();
+        var byName = new Dictionary<string, Family>(StringComparer.Ordinal);
+        foreach (var text in expositions)
+        {
+            Family? current = null;
+            foreach (var line in text.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0))
+            {
+                var fields = line.Split(' ', 4);
+                if (line.StartsWith('#'))
+                {
+                    if (fields.Length >= 3 && fields[1] is "HELP" or "TYPE")
+                    {
+                        current = Get(fields[2]);
+                        if (fields[1] == "HELP")
+                        {
+                            current.Help ??= line;
+                        }
+                        else
+                        {
+                            current.Type ??= line;
+                        }
+                    }
+
+                    continue;
+                }
+
+                string name = line.Split('{', ' ')[0];
+                (current is not null && name.StartsWith(current.Name, StringComparison.Ordinal) ? current : Get(name)).Samples.Add(line);
+            }
+        }
+
+        var output = new StringBuilder();
+        foreach (var family in families)
+        {
+            foreach (var line in new[] { family.Help, family.Type }.OfType<string>().Concat(family.Samples))
+            {
+                output.Append(line).Append('\n');
+            }
+        }
+
+        return output.ToString();
+
+        Family Get(string name)
+        {
+            if (!byName.TryGetValue(name, out var family))
+            {
+                family = new Family(name);
+                byName[name] = family;
+                families.Add(family);
+            }
+
+            return family;
+        }
+    }
+
+    private sealed class Family(string name)
+    {
+        public string Name { get; } = name;
+
+        public string? Help { get; set; }
+
+        public string? Type { get; set; }
+
+        public List<string> Samples { get; } = [];
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Logging;
+
+namespace RunnerHost.Plugins.Rest;
+
+/// <summary>
+/// The HTTP API (ASP.NET Core minimal APIs on Kestrel): a runner without a queue. It starts serving on
+/// its first pass and keeps the base loop (which only sleeps) until stopped; the clean-up stops the
+/// server, letting requests in progress finish. Endpoints and settings: docs/rest-api.md.
+/// </summary>
+public sealed class RestRunner(RunnerContext context) : Runner(context)
+{
+    private RestServer? _server;
+
+    public override bool IsQueueRunner => false;
+
+    protected override async Task<int> OneIterationAsync(CancellationToken cancellationToken)
+    {
+        if (_server is null)
+        {
+            var options = RestOptions.Read(Settings);
+            var server = new RestServer(options, Queues, Lists, Clock, Logger);
+            await server.StartAsync(cancellationToken).ConfigureAwait(false);
+            _server = server;
+            Logger.LogInformation("{Runner} REST API listening on {Address}", Identity, server.Address);
+        }
+
+        return 0;
+    }
+
+    protected override async Task CleanUpAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.DisposeAsync().ConfigureAwait(false);
+            Logger.LogInformation("{Runner} REST API stopped", Identity);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RunnerHost.Lists;
+using RunnerHost.Plugins.Rest.Endpoints;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Plugins.Rest;
+
+/// <summary>The Kestrel web application serving the API on one loopback (or configured) endpoint.</summary>
+internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queues, IListManager lists, TimeProvider clock, ILogger logger) : IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    /// <summary>The bound address, e.g. <c>http://127.0.0.1:8001</c> (the real port when configured as 0).</summary>
+    public string Address { get; private set; } = string.Empty;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // The slim builder: no appsettings files, no hosting startup assemblies; only what is set here.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new RunnerLoggerProvider(logger));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Listen() replaces any ASPNETCORE_URLS: only the configured endpoint is served.
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(new IPEndPoint(options.Host, options.Port)));
+        builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(queues);
+        builder.Services.AddSingleton(lists);
+        builder.Services.AddSingleton(clock);
+        builder.Services.AddSingleton(new QueueFiles(options.QueueDir, queues));
+        builder.Services.AddSingleton<ShuntReplay>();
+
+        var app = builder.Build();
+        app.UseStatusCodePages();
+        app.UseExceptionHandler();
+        HealthEndpoints.Map(app);
+        RunnerEndpoints.Map(app);
+        QueueEndpoints.Map(app);
+        ShuntEndpoints.Map(app);
+        MetricsEndpoints.Map(app);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _app = app;
+        Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{options.Host}:{options.Port}";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(timeout.Token).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -123,7 +123,8 @@ public abstract class Runner
                 await switchboard.RecoverAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            while (!cancellationToken.IsCancellationRequested)
+            // A stop that arrives while the runner sleeps (or before it starts) ends the loop without another pass.
+            while (!cancellationToken.IsCancellationRequested && !_stopRequested)
             {
                 int count = await OneIterationAsync(cancellationToken).ConfigureAwait(false);
                 await RunPeriodicAsync(cancellationToken).ConfigureAwait(false);
@@ -164,7 +165,7 @@ public abstract class Runner
         var snapshot = switchboard.GetSnapshot(Clock.GetUtcNow());
         foreach (var filebase in snapshot.Ready)
         {
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested || _stopRequested)
             {
                 break;
             }

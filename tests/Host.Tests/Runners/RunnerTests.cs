@@ -217,6 +217,35 @@ public sealed class RunnerTests
     }
 
     [Test]
+    public async Task A_runner_stopped_before_it_runs_processes_nothing()
+    {
+        var runner = new TestableRunnerBase(_host.ContextFor("in"));
+        await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
+        runner.Stop();
+
+        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(runner.Seen, Is.Empty);
+        Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo(".pck: 1"));
+    }
+
+    [Test]
+    public async Task A_stop_while_sleeping_ends_the_loop_without_another_pass()
+    {
+        _host.Push("sleepy", "[runner.in]\nsleep_time: 1m\n");
+        var runner = new SleepyRunner(_host.ContextFor("in"));
+        var running = runner.RunAsync();
+        await runner.Sleeping.WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
+
+        runner.Stop();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(runner.Count, Is.Zero, "nothing fetched after the stop");
+        Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo(".pck: 1"));
+    }
+
+    [Test]
     public async Task Stop_lets_the_message_in_hand_finish_and_fetches_no_more()
     {
         var runner = new SlowRunner(_host.ContextFor("in"));
@@ -294,6 +323,31 @@ public sealed class RunnerTests
         }
 
         Assert.That(good, Is.Not.Empty);
+    }
+
+    /// <summary>Signals when it first goes to sleep; its snooze ignores new work, so only a stop wakes it.</summary>
+    private sealed class SleepyRunner(RunnerContext context) : Runner(context)
+    {
+        private readonly TaskCompletionSource _sleeping = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Sleeping => _sleeping.Task;
+
+        public int Count { get; private set; }
+
+        protected override Task<bool> DisposeMessageAsync(RunnerHost.Lists.IMailingList mailingList, MimeKit.MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+        {
+            Count++;
+            return Task.FromResult(false);
+        }
+
+        protected override async Task SnoozeAsync(int fileCount, CancellationToken cancellationToken)
+        {
+            _sleeping.TrySetResult();
+            while (!IsStopping && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }
     }
 
     private sealed class KeepNothingRunner(RunnerContext context) : Runner(context)

@@ -119,7 +119,7 @@ public static class RunnerCommand
         await using var instance = await activator.CreateAsync(settings, spec.Slice, spec.Count).ConfigureAwait(false);
         var runner = instance.Runner;
         bool pluginChanged = false;
-        using var watcher = once ? null : new PluginChangeWatcher(pluginDirectory, instance.Plugin.Name, ReloadQuietPeriod, () =>
+        using var watcher = once ? null : WatchPlugin(pluginDirectory, instance.Plugin.Name, logger, () =>
         {
             logger.LogInformation("{Runner} plugin {Plugin} changed; draining to reload it", runner.Identity, instance.Plugin.Name);
             pluginChanged = true;
@@ -139,6 +139,20 @@ public static class RunnerCommand
         }
 
         return pluginChanged;
+    }
+
+    /// <summary>Watches the plugin for reloads; without inotify (e.g. its per-user limit reached) the runner runs on, unwatched.</summary>
+    private static PluginChangeWatcher? WatchPlugin(string pluginDirectory, string pluginName, ILogger logger, Action onChanged)
+    {
+        try
+        {
+            return new PluginChangeWatcher(pluginDirectory, pluginName, ReloadQuietPeriod, onChanged);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "Cannot watch plugin {Plugin} for changes ({Error}); reload it by restarting the runner", pluginName, ex.Message);
+            return null;
+        }
     }
 
     private static PluginCatalog OpenPlugins(string pluginDirectory, ILoggerFactory loggerFactory)

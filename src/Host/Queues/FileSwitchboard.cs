@@ -44,6 +44,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _watcherLock = new();
     private FileSystemWatcher? _watcher;
+    private bool _watchUnavailable;
     private bool _disposed;
 
     /// <summary>Creates the switchboard; directories are created on demand.</summary>
@@ -550,7 +551,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     {
         lock (_watcherLock)
         {
-            if (_watcher is not null)
+            if (_watcher is not null || _watchUnavailable)
             {
                 return;
             }
@@ -570,7 +571,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
             {
-                // Without a watcher other processes' writes are seen at the next timeout.
+                // Without a watcher other processes' writes are seen at the next timeout; say so once.
+                _watchUnavailable = true;
                 _logger.LogWarning(ex, "Queue {Queue}: cannot watch {Directory}; relying on polling", Name, Directory);
             }
         }

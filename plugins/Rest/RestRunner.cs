@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Operations;
 
 namespace RunnerHost.Plugins.Rest;
 
 /// <summary>
 /// The HTTP API (ASP.NET Core minimal APIs on Kestrel): a runner without a queue. It starts serving on
 /// its first pass and keeps the base loop (which only sleeps) until stopped; the clean-up stops the
-/// server, letting requests in progress finish. Endpoints and settings: docs/rest-api.md.
+/// server, letting requests in progress finish. Shunt replay and metrics are the host's own, taken as
+/// services (docs/plugins.md). Endpoints and settings: docs/rest-api.md.
 /// </summary>
-public sealed class RestRunner(RunnerContext context) : Runner(context)
+public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics) : Runner(context)
 {
     private RestServer? _server;
 
@@ -18,7 +20,7 @@ public sealed class RestRunner(RunnerContext context) : Runner(context)
         if (_server is null)
         {
             var options = RestOptions.Read(Settings);
-            var server = new RestServer(options, Queues, Lists, Clock, Logger);
+            var server = new RestServer(options, Queues, Lists, Clock, shuntReplay, metrics, Logger);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             _server = server;
             Logger.LogInformation("{Runner} REST API listening on {Address}", Identity, server.Address);

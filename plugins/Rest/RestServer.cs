@@ -6,13 +6,14 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Lists;
+using RunnerHost.Operations;
 using RunnerHost.Plugins.Rest.Endpoints;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Plugins.Rest;
 
 /// <summary>The Kestrel web application serving the API on one loopback (or configured) endpoint.</summary>
-internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queues, IListManager lists, TimeProvider clock, ILogger logger) : IAsyncDisposable
+internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queues, IListManager lists, TimeProvider clock, IShuntReplay shuntReplay, IMetricsExporter metrics, ILogger logger) : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -34,7 +35,8 @@ internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queue
         builder.Services.AddSingleton(lists);
         builder.Services.AddSingleton(clock);
         builder.Services.AddSingleton(new QueueFiles(options.QueueDir, queues));
-        builder.Services.AddSingleton<ShuntReplay>();
+        builder.Services.AddSingleton(shuntReplay);
+        builder.Services.AddSingleton(metrics);
 
         var app = builder.Build();
         app.UseStatusCodePages();

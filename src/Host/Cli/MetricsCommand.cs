@@ -16,24 +16,9 @@ public static class MetricsCommand
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption));
-            using var queues = new QueueMetrics(environment.Configuration, environment.Services.Clock);
-            string own;
-            using (var export = new PrometheusExport(QueueMetrics.MeterName))
-            {
-                own = await export.CollectAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var texts = new List<string> { own };
-            string directory = MetricsFileWriter.DirectoryOf(environment.Configuration.Paths.VarDir);
-            if (Directory.Exists(directory))
-            {
-                foreach (var file in Directory.EnumerateFiles(directory, "*.prom").Order(StringComparer.Ordinal))
-                {
-                    texts.Add(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false));
-                }
-            }
-
-            await Console.Out.WriteAsync(PrometheusText.Merge(texts)).ConfigureAwait(false);
+            var exporter = new HostMetricsExporter(environment.Configuration, environment.Services.Clock);
+            string text = await exporter.CollectAsync(cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteAsync(text).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;

@@ -2,22 +2,26 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Diagnostics;
 using RunnerHost.Host.Events;
+using RunnerHost.Host.Operations;
 using RunnerHost.Host.Queues;
 using RunnerHost.Lists;
+using RunnerHost.Operations;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Composition;
 
 /// <summary>
 /// The services one host process shares between its runners: the queue registry, the list manager,
-/// runner events and the wake-up notifier. Runner contexts are made here so that every runner slice
+/// runner events, the wake-up notifier, and the operations plugins may ask for (shunt replay, metrics). Runner contexts are made here so that every runner slice
 /// sees the same instances.
 /// </summary>
 public sealed class HostServices : IDisposable
 {
     private readonly List<FileSwitchboard> _sliceSwitchboards = [];
     private readonly SwitchboardRegistry _queues;
+    private readonly ShuntReplayService _shuntReplay;
     private IListManager? _lists;
 
     public HostServices(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider? clock = null)
@@ -34,6 +38,8 @@ public sealed class HostServices : IDisposable
             loggerFactory,
             Clock,
             Notifier);
+        _shuntReplay = new ShuntReplayService(_queues, Clock, loggerFactory);
+        Metrics = new HostMetricsExporter(configuration, Clock);
     }
 
     public HostConfiguration Configuration { get; }
@@ -47,6 +53,12 @@ public sealed class HostServices : IDisposable
     public IRunnerEvents Events { get; }
 
     public ISwitchboardRegistry Queues => _queues;
+
+    /// <summary>The <c>unshunt</c> command's replay as a service (one replay at a time in this process).</summary>
+    public IShuntReplay ShuntReplay => _shuntReplay;
+
+    /// <summary>What <c>runner-host metrics</c> prints, as a service.</summary>
+    public IMetricsExporter Metrics { get; }
 
     /// <summary>The lists: the configured <c>[list.NAME]</c> sections, or a plugin's manager once <see cref="UseListManager"/> was called.</summary>
     public IListManager Lists => _lists ?? Configuration.Lists;
@@ -109,6 +121,7 @@ public sealed class HostServices : IDisposable
         }
 
         _queues.Dispose();
+        _shuntReplay.Dispose();
     }
 
     private FileSwitchboardOptions QueueOptions(RunnerSettings settings, int slice, int sliceCount) => new()

@@ -28,6 +28,9 @@ public sealed class RunnerActivator : IAsyncDisposable
         builder.RegisterInstance(services.Events).ExternallyOwned();
         builder.RegisterInstance(services.Clock).ExternallyOwned();
         builder.RegisterInstance(services.LoggerFactory).ExternallyOwned();
+        // Host operations a plugin runner's constructor may take (docs/plugins.md, "host services").
+        builder.RegisterInstance(services.ShuntReplay).ExternallyOwned();
+        builder.RegisterInstance(services.Metrics).ExternallyOwned();
         _root = builder.Build();
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using RunnerHost.Host.Queues;
 using RunnerHost.Messages;
+using RunnerHost.Operations;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Operations;
@@ -178,16 +179,67 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         return null;
     }
 
+    /// <summary>
+    /// Replays the entries named <paramref name="filebases"/> (every entry when null) and reports each,
+    /// without writing to the output or error writers: the <see cref="IShuntReplay"/> service's work.
+    /// Entries a crashed unshunt left taken are not recovered here (a replay may be running elsewhere).
+    /// </summary>
+    public async Task<IReadOnlyList<ShuntReplayOutcome>> ReplayAsync(IReadOnlyCollection<string>? filebases, CancellationToken cancellationToken)
+    {
+        if (filebases is { Count: 0 })
+        {
+            return [];
+        }
+
+        var journal = ReplayJournal.Open(shunt.Directory);
+        var selected = Select(new ShuntSelection { Ids = filebases ?? [] });
+        var outcomes = new List<ShuntReplayOutcome>();
+        foreach (var id in (filebases ?? []).Where(id => !selected.Any(e => e.Filebase == id)))
+        {
+            outcomes.Add(new ShuntReplayOutcome(id, ShuntReplayStatus.NotFound, Problem: "no such entry in shunt"));
+        }
+
+        foreach (var entry in selected)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            outcomes.Add(await ReplayOneAsync(entry, journal, cancellationToken).ConfigureAwait(false));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>The command's replay of one entry: the shared replay, then its own line on stdout, or its failure text.</summary>
     private async Task<string?> ReplayAsync(ShuntedEntry listed, ReplayJournal journal, CancellationToken cancellationToken)
+    {
+        var outcome = await ReplayOneAsync(listed, journal, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Status)
+        {
+            case ShuntReplayStatus.Replayed:
+                await output.WriteLineAsync($"{listed.Filebase} -> {outcome.Queue} {outcome.NewFilebase}").ConfigureAwait(false);
+                return null;
+            case ShuntReplayStatus.AlreadyReplayed when journal.TryGet(listed.Filebase, out var record):
+                return $"already replayed to {record!.Queue} as {record.NewFilebase} at {record.Time} (see {journal.Path}); refusing to replay it twice; use --discard to remove it";
+            case ShuntReplayStatus.NoSuchQueue:
+                return $"No such queue: {outcome.Queue} (its whichq); the entry stays in shunt";
+            default:
+                return outcome.Problem;
+        }
+    }
+
+    /// <summary>
+    /// Replays one listed entry: refused when journaled or when its queue is unknown; else taken, enqueued
+    /// into its queue with the replay metadata, journaled and only then removed. Writes nothing.
+    /// </summary>
+    private async Task<ShuntReplayOutcome> ReplayOneAsync(ShuntedEntry listed, ReplayJournal journal, CancellationToken cancellationToken)
     {
         if (journal.TryGet(listed.Filebase, out var record))
         {
-            return $"already replayed to {record!.Queue} as {record.NewFilebase} at {record.Time} (see {journal.Path}); refusing to replay it twice; use --discard to remove it";
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.AlreadyReplayed, record!.Queue, Problem: $"already replayed to {record.Queue} as {record.NewFilebase} at {record.Time}; refusing to replay it twice");
         }
 
         if (findQueue(listed.TargetQueue) is not { } target)
         {
-            return $"No such queue: {listed.TargetQueue} (its whichq); the entry stays in shunt";
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.NoSuchQueue, listed.TargetQueue, Problem: $"no such queue: {listed.TargetQueue} (its whichq); the entry stays in shunt");
         }
 
         QueueEntry entry;
@@ -197,12 +249,12 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         }
         catch (QueueEntryNotFoundException)
         {
-            return "taken by another process meanwhile";
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.NotFound, target.Name, Problem: "taken by another process meanwhile");
         }
         catch (Exception ex) when (ex is QueueEntryCorruptException or IOException)
         {
             await shunt.ReleaseAsync(listed.Filebase, CancellationToken.None).ConfigureAwait(false);
-            return $"unreadable: {ex.Message}";
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Failed, target.Name, Problem: $"unreadable: {ex.Message}");
         }
 
         string newFilebase;
@@ -213,14 +265,13 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or OperationCanceledException)
         {
             await shunt.ReleaseAsync(listed.Filebase, CancellationToken.None).ConfigureAwait(false);
-            return $"enqueue into {target.Name} failed: {ex.Message}";
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Failed, target.Name, Problem: $"enqueue into {target.Name} failed: {ex.Message}");
         }
 
         // Journal before removal: if we die in between, the next unshunt refuses the leftover instead of sending it twice.
         journal.Append(listed.Filebase, target.Name, newFilebase, time.GetUtcNow());
         await shunt.FinishAsync(listed.Filebase, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-        await output.WriteLineAsync($"{listed.Filebase} -> {target.Name} {newFilebase}").ConfigureAwait(false);
-        return null;
+        return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Replayed, target.Name, newFilebase);
     }
 
     private static MessageData ReplayMetadata(QueueEntry entry)

@@ -62,31 +62,6 @@ internal sealed class FakeRunnerEvents : IRunnerEvents
     }
 }
 
-internal sealed record LogEntry(LogLevel Level, string Category, string Message);
-
-/// <summary>Collects every log line, so tests can assert what the host reported and at which level.</summary>
-internal sealed class LogCollector : ILoggerProvider
-{
-    public ConcurrentQueue<LogEntry> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new CollectingLogger(this, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class CollectingLogger(LogCollector owner, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue(new LogEntry(logLevel, category, formatter(state, exception)));
-    }
-}
-
 internal static class TestContexts
 {
     public static RunnerContext Create(string runnerName, ILogger logger, params (string Key, string Value)[] settings) => new()

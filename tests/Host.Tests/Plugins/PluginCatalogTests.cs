@@ -1,3 +1,4 @@
+using RunnerHost.Host.Tests.Support;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ public sealed class PluginCatalogTests
 {
     private string _temp = null!;
     private string _pluginDirectory = null!;
-    private LogCollector _logs = null!;
+    private ListLoggerProvider _logs = null!;
     private ILoggerFactory _loggerFactory = null!;
     private PluginCatalog _catalog = null!;
 
@@ -26,7 +27,7 @@ public sealed class PluginCatalogTests
         await File.WriteAllBytesAsync(Path.Combine(_pluginDirectory, "Corrupt", "Corrupt.dll"), [0x4d, 0x5a, 1, 2, 3, 4, 5, 6, 7, 8]);
         File.Delete(Path.Combine(_pluginDirectory, "MissingDependencyPlugin", "Newtonsoft.Json.dll"));
 
-        _logs = new LogCollector();
+        _logs = new ListLoggerProvider();
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs));
         _catalog = new PluginCatalog(_pluginDirectory, _loggerFactory);
     }
@@ -135,7 +136,7 @@ public sealed class PluginCatalogTests
     [Test]
     public void Each_failure_is_logged_once_at_error_level_and_nothing_else_is()
     {
-        var errors = _logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message).ToArray();
+        var errors = _logs.Lines.Where(e => e.Level >= LogLevel.Error).Select(e => e.Message).ToArray();
         var failures = _catalog.Plugins.Where(p => p.Error is not null).Select(p => p.Error!).ToArray();
         using (Assert.EnterMultipleScope())
         {
@@ -177,5 +178,5 @@ public sealed class PluginCatalogTests
     }
 
     private void AssertLoggedOnceAsError(string line) =>
-        Assert.That(_logs.Entries.Count(e => e.Level == LogLevel.Error && e.Message == line), Is.EqualTo(1));
+        Assert.That(_logs.Lines.Count(e => e.Level == LogLevel.Error && e.Message == line), Is.EqualTo(1));
 }

@@ -1,3 +1,4 @@
+using RunnerHost.Host.Tests.Support;
 using System.Reflection;
 using System.Runtime.Loader;
 using Autofac;
@@ -12,7 +13,7 @@ namespace RunnerHost.Host.Tests.Plugins;
 public sealed class PluginRunnerScopeTests
 {
     private string _temp = null!;
-    private LogCollector _logs = null!;
+    private ListLoggerProvider _logs = null!;
     private ILoggerFactory _loggerFactory = null!;
     private PluginCatalog _catalog = null!;
     private RunnerTypeIndex _index = null!;
@@ -23,7 +24,7 @@ public sealed class PluginRunnerScopeTests
     {
         _temp = TestDirectories.CreateTemp("scope");
         string plugins = await TestPluginBuilder.CreatePluginDirectoryAsync(_temp, "EchoPlugin", "ThrowingCtorPlugin", "JsonOldPlugin", "JsonNewPlugin");
-        _logs = new LogCollector();
+        _logs = new ListLoggerProvider();
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs));
         _catalog = new PluginCatalog(plugins, _loggerFactory);
         _index = new RunnerTypeIndex(_catalog);
@@ -59,7 +60,7 @@ public sealed class PluginRunnerScopeTests
             Assert.That(scope.Plugin.Name, Is.EqualTo("EchoPlugin"));
             Assert.That(scope.Runner.GetType().GetProperty("FormatterName")!.GetValue(scope.Runner), Is.EqualTo("EchoPlugin.BracketFormatter"));
             // ILogger<EchoRunner> was built from the host root's ILoggerFactory.
-            Assert.That(_logs.Entries, Has.Some.Matches<LogEntry>(e => e!.Category == "EchoPlugin.EchoRunner" && e.Message == $"echo hello to {output}"));
+            Assert.That(_logs.Lines, Has.Some.Matches<LogLine>(e => e!.Category == "EchoPlugin.EchoRunner" && e.Message == $"echo hello to {output}"));
         }
     }
 

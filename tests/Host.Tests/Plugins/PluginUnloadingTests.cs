@@ -1,3 +1,4 @@
+using RunnerHost.Host.Tests.Support;
 using System.Runtime.CompilerServices;
 using Autofac;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ public sealed class PluginUnloadingTests
 {
     private string _temp = null!;
     private string _pluginDirectory = null!;
-    private LogCollector _logs = null!;
+    private ListLoggerProvider _logs = null!;
     private ILoggerFactory _loggerFactory = null!;
     private IContainer _root = null!;
 
@@ -24,7 +25,7 @@ public sealed class PluginUnloadingTests
     {
         _temp = TestDirectories.CreateTemp("unload");
         _pluginDirectory = await TestPluginBuilder.CreatePluginDirectoryAsync(_temp, "EchoPlugin");
-        _logs = new LogCollector();
+        _logs = new ListLoggerProvider();
         _loggerFactory = LoggerFactory.Create(b => b.AddProvider(_logs));
         // Long-lived like the host's: a plain BeginLifetimeScope under it would pin the plugin.
         _root = HostContainer.Build(_loggerFactory);

@@ -121,13 +121,13 @@ public sealed class MalformedInputTests
         Assert.That(File.Exists(Path.Combine(_env.BadDirectory, "README.psv")), Is.True);
         Assert.That(File.Exists(Path.Combine(_env.BadDirectory, "abc+xyz.psv")), Is.True);
         Assert.That(await File.ReadAllTextAsync(Path.Combine(_env.BadDirectory, "README.psv.reason")), Does.Contain("no '+'"));
-        var warnings = _env.Logger.Lines.Where(line => line.Level == LogLevel.Warning).ToList();
+        var warnings = _env.Logs.Lines.Where(line => line.Level == LogLevel.Warning).ToList();
         Assert.That(warnings, Has.Count.EqualTo(2));
         Assert.That(warnings.Select(line => line.Message), Has.One.Contains("README.pck").And.One.Contains("abc+xyz.pck"));
 
         // Logged once: the next listing finds nothing more to quarantine.
         _switchboard.GetSnapshot(DateTimeOffset.UtcNow);
-        Assert.That(_env.Logger.Lines.Count(line => line.Level == LogLevel.Warning), Is.EqualTo(2));
+        Assert.That(_env.Logs.Lines.Count(line => line.Level == LogLevel.Warning), Is.EqualTo(2));
     }
 
     [Test]
@@ -164,7 +164,7 @@ public sealed class MalformedInputTests
         await _switchboard.FinishAsync(filebase, preserve: true, reason: "test");
 
         Assert.That(File.Exists(Path.Combine(_switchboard.Directory, filebase + ".bak")), Is.True, "the entry stays where it was");
-        var error = _env.Logger.Lines.Single(line => line.Level == LogLevel.Error);
+        var error = _env.Logs.Lines.Single(line => line.Level == LogLevel.Error);
         Assert.That(error.Message, Does.Contain("Failed to preserve").And.Contain(filebase));
         Assert.That(error.Exception, Is.InstanceOf<IOException>());
     }
@@ -173,7 +173,7 @@ public sealed class MalformedInputTests
     public async Task Finish_of_a_missing_entry_logs_and_does_not_throw()
     {
         await _switchboard.FinishAsync("1.0+" + new string('a', 40));
-        Assert.That(_env.Logger.Lines.Single().Message, Does.Contain("nothing to finish"));
+        Assert.That(_env.Logs.Lines.Single().Message, Does.Contain("nothing to finish"));
     }
 
     [Test]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Tests.Support;
 using MimeKit;
 using RunnerHost.Host.Queues;
 
@@ -23,7 +25,9 @@ internal sealed class QueueTestEnvironment : IDisposable
 
     public QueueNotifier Notifier { get; } = new();
 
-    public ListLogger Logger { get; } = new();
+    public ListLoggerProvider Logs { get; } = new();
+
+    public ILogger Logger => Logs.CreateLogger("queue");
 
     public string QueueDirectory(string name) => Path.Combine(Root, name);
 

@@ -43,7 +43,7 @@ public sealed class RecoveryTests
 
         Assert.That(CheckQueueFiles(_switchboard.Directory), Is.EqualTo("empty"));
         Assert.That(File.Exists(Path.Combine(_env.BadDirectory, filebase + ".psv")), Is.True);
-        Assert.That(_env.Logger.Lines.Where(l => l.Level == LogLevel.Information).Select(l => l.Message), Has.Some.Contains("1 restored").And.Some.Contains("1 preserved"));
+        Assert.That(_env.Logs.Lines.Where(l => l.Level == LogLevel.Information).Select(l => l.Message), Has.Some.Contains("1 restored").And.Some.Contains("1 preserved"));
     }
 
     [Test]
@@ -78,7 +78,7 @@ public sealed class RecoveryTests
         Assert.That(File.Exists(oldPath), Is.False);
         Assert.That(File.Exists(Path.Combine(_env.BadDirectory, oldName + ".psv")), Is.True);
         Assert.That(await File.ReadAllTextAsync(Path.Combine(_env.BadDirectory, oldName + ".psv.reason")), Does.Contain("abandoned temporary file"));
-        Assert.That(_env.Logger.Lines.Single(l => l.Level == LogLevel.Information).Message, Does.Contain("1 abandoned temporary files quarantined"));
+        Assert.That(_env.Logs.Lines.Single(l => l.Level == LogLevel.Information).Message, Does.Contain("1 abandoned temporary files quarantined"));
     }
 
     [Test]
@@ -121,6 +121,6 @@ public sealed class RecoveryTests
     public async Task Release_of_a_missing_entry_logs_instead_of_throwing()
     {
         await _switchboard.ReleaseAsync("1.0+" + new string('b', 40));
-        Assert.That(_env.Logger.Lines.Single().Level, Is.EqualTo(LogLevel.Error));
+        Assert.That(_env.Logs.Lines.Single().Level, Is.EqualTo(LogLevel.Error));
     }
 }

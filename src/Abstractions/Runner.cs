@@ -31,6 +31,9 @@ public abstract class Runner
     private volatile bool _stopRequested;
     private bool _singlePass;
     private InFlightEntry? _inFlight;
+
+    // The snapshot of the current loop turn, so the snooze need not list the directory again.
+    private QueueSnapshot? _passSnapshot;
     private long _lastLoopTicks;
 
     /// <summary>Creates the runner from the context the host built for it.</summary>
@@ -126,6 +129,7 @@ public abstract class Runner
             // A stop that arrives while the runner sleeps (or before it starts) ends the loop without another pass.
             while (!cancellationToken.IsCancellationRequested && !_stopRequested)
             {
+                _passSnapshot = null;
                 int count = await OneIterationAsync(cancellationToken).ConfigureAwait(false);
                 await RunPeriodicAsync(cancellationToken).ConfigureAwait(false);
                 Interlocked.Exchange(ref _lastLoopTicks, Clock.GetUtcNow().UtcTicks);
@@ -163,6 +167,7 @@ public abstract class Runner
         }
 
         var snapshot = switchboard.GetSnapshot(Clock.GetUtcNow());
+        _passSnapshot = snapshot;
         foreach (var filebase in snapshot.Ready)
         {
             if (cancellationToken.IsCancellationRequested || _stopRequested)
@@ -259,7 +264,9 @@ public abstract class Runner
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopSignal.Token);
         if (Switchboard is { } switchboard)
         {
-            if (switchboard.GetSnapshot(Clock.GetUtcNow()) is { Ready.Count: 0, NextDue: { } due })
+            // New entries set the switchboard's wake flag, so only the delayed ones need the snapshot.
+            var snapshot = _passSnapshot ?? switchboard.GetSnapshot(Clock.GetUtcNow());
+            if (snapshot.NextDue is { } due)
             {
                 var untilDue = due - Clock.GetUtcNow();
                 sleep = untilDue < sleep ? (untilDue < TimeSpan.Zero ? TimeSpan.Zero : untilDue) : sleep;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Benchmarks;
@@ -8,7 +9,8 @@ namespace RunnerHost.Host.Benchmarks;
 /// <summary>
 /// A real master (<c>runner-host start</c>, a child process of this same executable) on a throw-away
 /// configuration under the temp directory with <c>N</c> MaildirArchiveRunner sections
-/// (<c>isolation: process</c>), plugins from the host's own <c>plugins</c> directory.
+/// (<c>isolation: process</c>), plugins from the host's own <c>plugins</c> directory (or
+/// <c>RUNNER_HOST_PLUGIN_DIR</c>). No network port and no shared file: it can run beside a real master.
 /// </summary>
 internal sealed class BenchMaster : IAsyncDisposable
 {
@@ -74,6 +76,9 @@ internal sealed class BenchMaster : IAsyncDisposable
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.WorkingDirectory = root;
+        // Its var_dir is the throw-away one, whatever the caller's environment says (RUNNER_HOST_PLUGIN_DIR is honoured).
+        start.Environment.Remove(ConfigurationStack.VarDirEnvironmentVariable);
+        start.Environment.Remove(ConfigurationStack.ConfigFileEnvironmentVariable);
         long before = Stopwatch.GetTimestamp();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         var master = new BenchMaster(root, process, before);

@@ -5,7 +5,8 @@
 #   bash bench/compare-mailman.sh            # about 3-6 minutes on 2 cores
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
-# DRAIN_SIZES ("1000 10000 100000"). Everything runs under $TMPDIR (default /tmp), so all three
+# DRAIN_SIZES ("1000 10000 100000"), MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5).
+# Everything runs under $TMPDIR (default /tmp), so all three
 # sides use the same filesystem.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,6 +16,8 @@ NOFSYNC_N=${NOFSYNC_N:-20000}
 MAILMAN_N=${MAILMAN_N:-1000}
 LATENCY_N=${LATENCY_N:-200}
 DRAIN_SIZES=${DRAIN_SIZES:-"1000 10000 100000"}
+MASTER_RUNNERS=${MASTER_RUNNERS:-5}
+KILLS=${KILLS:-5}
 SIZE=1200   # bytes per floor message: about the size of one encoded 1 KB queue entry
 PY=/usr/bin/python3   # Debian's python3, which sees the mailman3 package
 
@@ -63,6 +66,10 @@ rh switchboard --messages "$NOFSYNC_N" --producers 1 --no-fsync | record
 rh latency --messages "$LATENCY_N" | record
 # shellcheck disable=SC2086
 rh drain $(printf -- '--backlog %s ' $DRAIN_SIZES) | record
+echo "== RunnerHost master (cold start, restart after SIGKILL, RSS)" >&2
+rh cold-start --runners "$MASTER_RUNNERS" | record
+rh restart --kills "$KILLS" | record
+rh rss --runners "$MASTER_RUNNERS" | record
 
 # --- ratios --------------------------------------------------------------------------------------
 "$PY" - "$results" <<'PYEOF'
@@ -94,6 +101,13 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
 print(f"  {'RunnerHost idle latency p50 / p99 / max (ms)':<64} {lat['p50_ms']:>10.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f}")
 for size in sorted(drains):
     print(f"  {'RunnerHost drain ' + str(size) + ' (us/msg)':<64} {drains[size]['us_per_msg']:>10.1f}")
+cold = one(scenario="cold-start")
+restart = one(scenario="restart")
+rss = one(scenario="rss")
+print(f"  {'RunnerHost cold start, ' + str(cold['runners']) + ' runners all running, min / median (s)':<64} {cold['min_s']:>10.2f} / {cold['median_s']:.2f}")
+print(f"  {'RunnerHost restart after SIGKILL p50 / max (s), backoff ' + restart['restart_backoff']:<64} {restart['p50_s']:>10.2f} / {restart['max_s']:.2f}")
+print(f"  {'RunnerHost RSS master (MB)':<64} {rss['master_mb']:>10.1f}")
+print(f"  {'RunnerHost RSS per runner min / median / max (MB), ' + str(rss['runners']) + ' runners':<64} {rss['runner_min_mb']:>10.1f} / {rss['runner_median_mb']:.1f} / {rss['runner_max_mb']:.1f}")
 print()
 print("targets")
 checks = []

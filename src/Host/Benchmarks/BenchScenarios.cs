@@ -75,11 +75,11 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
             .Add("messages", messages)
             .Add("fsync", fsync)
             .Add("pause_ms", pause.TotalMilliseconds)
-            .Add("p50_ms", Percentile(total, 0.50))
-            .Add("p99_ms", Percentile(total, 0.99))
+            .Add("p50_ms", Stats.Percentile(total, 0.50))
+            .Add("p99_ms", Stats.Percentile(total, 0.99))
             .Add("max_ms", total.Max())
-            .Add("wake_p50_ms", Percentile(wake, 0.50))
-            .Add("wake_p99_ms", Percentile(wake, 0.99));
+            .Add("wake_p50_ms", Stats.Percentile(wake, 0.50))
+            .Add("wake_p99_ms", Stats.Percentile(wake, 0.99));
     }
 
     /// <summary>
@@ -106,12 +106,5 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
             .Add("elapsed_s", elapsed.TotalSeconds)
             .Add("us_per_msg", elapsed.TotalMicroseconds / backlog)
             .Add("msgs_per_s", backlog / elapsed.TotalSeconds);
-    }
-
-    private static double Percentile(double[] values, double fraction)
-    {
-        var sorted = values.Order().ToArray();
-        int index = (int)Math.Ceiling(fraction * sorted.Length) - 1;
-        return sorted[Math.Clamp(index, 0, sorted.Length - 1)];
     }
 }

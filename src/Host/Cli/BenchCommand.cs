@@ -6,7 +6,9 @@ namespace RunnerHost.Host.Cli;
 
 /// <summary>
 /// <c>runner-host bench switchboard|latency|drain</c>: end-to-end queue benchmarks on a throw-away
-/// var directory under the temp directory (no configuration file needed). See docs/benchmarks.md.
+/// var directory under the temp directory (no configuration file needed);
+/// <c>runner-host bench cold-start|restart|rss</c>: a real master (<c>runner-host start</c>) on a
+/// throw-away configuration. See docs/benchmarks.md.
 /// </summary>
 public static class BenchCommand
 {
@@ -16,6 +18,9 @@ public static class BenchCommand
         command.Subcommands.Add(Switchboard());
         command.Subcommands.Add(Latency());
         command.Subcommands.Add(Drain());
+        command.Subcommands.Add(ColdStart());
+        command.Subcommands.Add(Restart());
+        command.Subcommands.Add(Rss());
         return command;
     }
 
@@ -79,6 +84,50 @@ public static class BenchCommand
         }));
         return command;
     }
+
+    private static Command ColdStart()
+    {
+        var runners = RunnersOption(5);
+        var repeats = new Option<int>("--repeats") { Description = "Masters started one after the other.", DefaultValueFactory = _ => 3 };
+        var json = JsonOption();
+        var command = new Command("cold-start", "Time from starting a master until its status shows every runner slice running (min/median/max).")
+        {
+            runners, repeats, json,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result, json, async _ =>
+            [await MasterScenarios.ColdStartAsync(Positive(result.GetValue(runners), "--runners"), Positive(result.GetValue(repeats), "--repeats"), cancellationToken).ConfigureAwait(false)]));
+        return command;
+    }
+
+    private static Command Restart()
+    {
+        var kills = new Option<int>("--kills", "-k") { Description = "SIGKILLs of the runner child, one after the other.", DefaultValueFactory = _ => 5 };
+        var json = JsonOption();
+        var command = new Command("restart", "Time from SIGKILL of a runner child until the master shows it running again with a new pid (restart_backoff 0.1s).")
+        {
+            kills, json,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result, json, async _ =>
+            [await MasterScenarios.RestartAsync(Positive(result.GetValue(kills), "--kills"), cancellationToken).ConfigureAwait(false)]));
+        return command;
+    }
+
+    private static Command Rss()
+    {
+        var runners = RunnersOption(6);
+        var settle = new Option<int>("--settle-ms") { Description = "Wait after every slice is running before reading VmRSS (ms).", DefaultValueFactory = _ => 2000 };
+        var json = JsonOption();
+        var command = new Command("rss", "VmRSS of the master and of each runner process (MB), with N runner slices started.")
+        {
+            runners, settle, json,
+        };
+        command.SetAction((result, cancellationToken) => RunAsync(result, json, async _ =>
+            [await MasterScenarios.RssAsync(Positive(result.GetValue(runners), "--runners"), TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(settle))), cancellationToken).ConfigureAwait(false)]));
+        return command;
+    }
+
+    private static Option<int> RunnersOption(int defaultValue) =>
+        new("--runners", "-r") { Description = "Runner sections (MaildirArchiveRunner, isolation process), one slice each.", DefaultValueFactory = _ => defaultValue };
 
     private static Option<bool> NoFsyncOption() => new("--no-fsync") { Description = "Enqueue without fsync of file and directory." };
 

@@ -59,16 +59,14 @@ public sealed class RecoveryTests
         Assert.That(await File.ReadAllTextAsync(Path.Combine(_env.BadDirectory, filebase + ".psv.reason")), Does.Contain("bad magic"));
     }
 
-    [TestCase(false, TestName = "Old temp files in the queue directory are quarantined and fresh ones left alone")]
-    [TestCase(true, TestName = "Old temp files in the staging directory are quarantined and fresh ones left alone")]
-    public async Task Old_temp_files_are_quarantined_and_fresh_ones_left_alone(bool staging)
+    [Test]
+    public async Task Old_temp_files_are_quarantined_and_fresh_ones_left_alone()
     {
-        string directory = staging ? _switchboard.StagingDirectory : _switchboard.Directory;
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(_switchboard.Directory);
         string oldName = QueueFileName.Create([1], null, 1_700_000_000.5) + ".pck.tmp";
         string freshName = QueueFileName.Create([2], null, 1_700_000_000.5) + ".pck.tmp";
-        string oldPath = Path.Combine(directory, oldName);
-        string freshPath = Path.Combine(directory, freshName);
+        string oldPath = Path.Combine(_switchboard.Directory, oldName);
+        string freshPath = Path.Combine(_switchboard.Directory, freshName);
         File.WriteAllText(oldPath, "half written");
         File.WriteAllText(freshPath, "being written");
         File.SetLastWriteTimeUtc(oldPath, DateTime.UtcNow.AddMinutes(-5));

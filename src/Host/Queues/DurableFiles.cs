@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace RunnerHost.Host.Queues;
 
@@ -13,6 +14,7 @@ public static partial class DurableFiles
     private const UnixFileMode DirectoryMode0770 = FileMode0660 | UnixFileMode.UserExecute | UnixFileMode.GroupExecute;
     private const int OpenReadOnly = 0;
     private const int OpenCloseOnExecLinux = 0x80000;
+    private const uint SyncFileRangeWrite = 2;
 
     /// <summary>Creates a directory (and parents) when missing.</summary>
     public static void EnsureDirectory(string directory)
@@ -64,6 +66,39 @@ public static partial class DurableFiles
     /// </remarks>
     public static void WriteNewFile(string path, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {
+        using var stream = CreateAndWrite(path, content, replaceExisting);
+        if (fsync)
+        {
+            RandomAccess.FlushToDisk(stream.SafeFileHandle);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to the new file <paramref name="temporaryPath"/> and starts
+    /// its writeback without waiting, for an <see cref="EnqueueGroupCommit"/> to fsync and rename
+    /// to <paramref name="finalPath"/>. A failed write deletes the temporary file.
+    /// </summary>
+    public static PendingFile WritePending(string temporaryPath, string finalPath, ReadOnlySpan<byte> content)
+    {
+        FileStream stream;
+        try
+        {
+            stream = CreateAndWrite(temporaryPath, content, replaceExisting: false);
+        }
+        catch
+        {
+            TryDelete(temporaryPath);
+            throw;
+        }
+
+        StartWriteback(stream.SafeFileHandle);
+        return new PendingFile(stream, temporaryPath, finalPath);
+    }
+
+    // Unbuffered (BufferSize 0) and one positional write; no exclusive lock is asked for (nobody
+    // else knows a fresh temporary name).
+    private static FileStream CreateAndWrite(string path, ReadOnlySpan<byte> content, bool replaceExisting)
+    {
         var options = new FileStreamOptions
         {
             Mode = replaceExisting ? FileMode.Create : FileMode.CreateNew,
@@ -76,11 +111,41 @@ public static partial class DurableFiles
             options.UnixCreateMode = FileMode0660;
         }
 
-        using var stream = new FileStream(path, options);
-        RandomAccess.Write(stream.SafeFileHandle, content, fileOffset: 0);
-        if (fsync)
+        var stream = new FileStream(path, options);
+        try
         {
-            RandomAccess.FlushToDisk(stream.SafeFileHandle);
+            RandomAccess.Write(stream.SafeFileHandle, content, fileOffset: 0);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    // A hint (Linux sync_file_range SYNC_FILE_RANGE_WRITE): the data starts going to disk now, so
+    // its block allocation joins the journal transaction that the next fsync in the group commits.
+    // Failure only loses the head start; the fsync that follows is what guarantees durability.
+    private static void StartWriteback(SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            _ = SyncFileRange((int)handle.DangerousGetHandle(), 0, 0, SyncFileRangeWrite);
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
         }
     }
 
@@ -102,7 +167,7 @@ public static partial class DurableFiles
     /// <summary>
     /// The first half of <see cref="Publish"/>: write and (when asked) fsync <paramref name="tempPath"/>,
     /// then rename it to <paramref name="finalPath"/>. The caller must still fsync the directory
-    /// (e.g. through a <see cref="DirectorySyncGroup"/>) before treating the file as durable.
+    /// (e.g. through an <see cref="EnqueueGroupCommit"/>) before treating the file as durable.
     /// </summary>
     public static void WriteAndRename(string tempPath, string finalPath, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {
@@ -120,7 +185,8 @@ public static partial class DurableFiles
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Deletes a file if it can; recovery quarantines what is left.</summary>
+    internal static void TryDelete(string path)
     {
         try
         {
@@ -141,6 +207,9 @@ public static partial class DurableFiles
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+    private static partial int SyncFileRange(int fd, long offset, long bytes, uint flags);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

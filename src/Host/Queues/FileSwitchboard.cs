@@ -38,8 +38,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private readonly TimeProvider _time;
     private readonly QueueNotifier _notifier;
     private readonly IDisposable _registration;
-    // Concurrent enqueues through this instance share directory fsyncs (group commit).
-    private readonly DirectorySyncGroup _directorySync;
+    // Concurrent enqueues through this instance share their fsyncs (group commit).
+    private readonly EnqueueGroupCommit _groupCommit;
     // Sticky auto-reset wake flag: a count of at most one survives until the next wait consumes it.
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _watcherLock = new();
@@ -75,7 +75,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         _time = time;
         _notifier = notifier;
         _registration = notifier.Register(options.Directory, Wake);
-        _directorySync = new DirectorySyncGroup(options.Directory);
+        _groupCommit = new EnqueueGroupCommit(options.Directory);
     }
 
     /// <inheritdoc/>
@@ -94,7 +94,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     public string BadDirectory => _options.BadDirectory;
 
     /// <summary>Directory fsyncs made by enqueues of this instance (group commit makes this lower than the enqueue count).</summary>
-    internal long DirectorySyncCount => _directorySync.SyncCount;
+    internal long DirectorySyncCount => _groupCommit.DirectorySyncCount;
 
     /// <inheritdoc/>
     public Task<string> EnqueueAsync(MimeMessage message, MessageData? metadata = null, MessageData? extra = null, DateTimeOffset? notBefore = null, CancellationToken cancellationToken = default)
@@ -287,7 +287,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         _wake.Dispose();
     }
 
-    // Writes and renames inline; only the directory fsync may wait for (or lead) a commit group.
+    // Writes inline; a durable enqueue then joins (or leads) a commit group for its fsyncs and rename.
     private Task<string> EnqueueAsync(ReadOnlySpan<byte> message, MessageData? metadata, MessageData? extra, DateTimeOffset? notBefore)
     {
         var data = PrepareMetadata(metadata, extra);
@@ -296,13 +296,19 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         string filebase = QueueFileName.Create(message, data.ListId, QueueFileName.ToUnixSeconds(due));
         byte[] file = QueueFileFormat.Encode(data, message);
         DurableFiles.EnsureDirectory(Directory);
-        DurableFiles.WriteAndRename(PathOf(filebase, Ready + Temporary), PathOf(filebase, Ready), file, _options.Fsync);
-        return _options.Fsync ? CommitAsync(filebase) : Task.FromResult(Published(filebase));
+        string temporary = PathOf(filebase, Ready + Temporary), final = PathOf(filebase, Ready);
+        if (!_options.Fsync)
+        {
+            DurableFiles.WriteAndRename(temporary, final, file, fsync: false);
+            return Task.FromResult(Published(filebase));
+        }
+
+        return CommitAsync(DurableFiles.WritePending(temporary, final, file), filebase);
     }
 
-    private async Task<string> CommitAsync(string filebase)
+    private async Task<string> CommitAsync(PendingFile pending, string filebase)
     {
-        await _directorySync.CommitAsync().ConfigureAwait(false);
+        await _groupCommit.CommitAsync(pending).ConfigureAwait(false);
         return Published(filebase);
     }
 

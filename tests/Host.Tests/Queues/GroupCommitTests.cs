@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using RunnerHost.Host.Queues;
 using RunnerHost.Messages;
 using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
@@ -75,47 +76,158 @@ public sealed class GroupCommitTests
     }
 
     [Test]
-    public async Task Commits_that_join_during_an_fsync_share_the_next_one()
+    public async Task Commits_that_join_during_a_round_share_the_next_one_and_keep_the_order_flush_rename_directory_fsync()
     {
-        using var inFsync = new SemaphoreSlim(0);
-        using var release = new SemaphoreSlim(0);
-        int calls = 0;
-        var group = new DirectorySyncGroup(_env.Root, _ =>
-        {
-            Interlocked.Increment(ref calls);
-            inFsync.Release();
-            release.Wait();
-        });
+        var operations = new RecordingOperations { HoldFlushOf = "t0" };
+        var group = new EnqueueGroupCommit(_env.Root, operations);
 
-        // The first commit leads and is held inside its fsync.
-        var first = Task.Run(group.CommitAsync);
-        Assert.That(await inFsync.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        // The first commit leads and is held inside its file fsync.
+        var first = Task.Run(() => group.CommitAsync(Pending(0)));
+        Assert.That(await operations.Held.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
 
-        // Joined after that fsync started: not covered by it, so none may return with it.
-        var later = Enumerable.Range(0, 10).Select(_ => Task.Run(group.CommitAsync)).ToList();
+        // These join synchronously while the first round runs: none may return before its own round.
+        var later = Enumerable.Range(1, 10).Select(i => group.CommitAsync(Pending(i))).ToList();
         await Task.Delay(50);
         Assert.That(later.Any(t => t.IsCompleted), Is.False);
         Assert.That(first.IsCompleted, Is.False, "no commit returns before its directory fsync completed");
 
-        release.Release();
+        operations.Release.Release();
         await first;
-        // Exactly one more fsync serves all ten (once every one of them has joined).
-        Assert.That(await inFsync.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
-        release.Release(100);
         await Task.WhenAll(later);
 
-        Assert.That(calls, Is.LessThan(11));
-        Assert.That(group.SyncCount, Is.EqualTo(calls));
+        Assert.That(group.DirectorySyncCount, Is.EqualTo(2), "one round for the first, one for the ten that joined during it");
+        Assert.That(group.RoundCount, Is.EqualTo(2));
+        var events = operations.Events.ToList();
+        Assert.That(events.Take(3), Is.EqualTo(new[] { "flush t0", "rename t0", "fsync-dir" }));
+        var second = events.Skip(3).ToList();
+        Assert.That(second, Has.Count.EqualTo(21));
+        Assert.That(second.Take(10), Is.EquivalentTo(Enumerable.Range(1, 10).Select(i => $"flush t{i}")), "every file of the round is durable before any rename");
+        Assert.That(second.Skip(10).Take(10), Is.EquivalentTo(Enumerable.Range(1, 10).Select(i => $"rename t{i}")));
+        Assert.That(second[^1], Is.EqualTo("fsync-dir"));
     }
 
     [Test]
-    public async Task A_failed_directory_fsync_fails_every_commit_it_covered()
+    public async Task A_failed_file_fsync_fails_only_its_own_commit_and_removes_its_temporary_file()
     {
-        var group = new DirectorySyncGroup(_env.Root, _ => throw new IOException("fsync failed, errno 5"));
+        var operations = new RecordingOperations { HoldFlushOf = "t0", FailFlushOf = "t2" };
+        var group = new EnqueueGroupCommit(_env.Root, operations);
+        var first = Task.Run(() => group.CommitAsync(Pending(0)));
+        Assert.That(await operations.Held.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        var round = Enumerable.Range(1, 3).Select(i => group.CommitAsync(Pending(i))).ToList();
+        operations.Release.Release();
+        await first;
 
-        var error = await Assert.ThrowsAsync<IOException>(group.CommitAsync);
+        await round[0];
+        var error = await Assert.ThrowsAsync<IOException>(() => round[1]);
+        await round[2];
 
-        Assert.That(error!.Message, Does.Contain("errno 5"));
-        Assert.That(group.SyncCount, Is.Zero);
+        Assert.That(error!.Message, Does.Contain("f2").And.Contain("errno 5"));
+        Assert.That(operations.Events, Does.Contain("delete t2").And.Not.Contain("rename t2"));
+        Assert.That(operations.Events, Does.Contain("rename t1").And.Contain("rename t3"));
+    }
+
+    [Test]
+    public async Task A_failed_rename_fails_only_its_own_commit()
+    {
+        var operations = new RecordingOperations { FailRenameOf = "t0" };
+        var group = new EnqueueGroupCommit(_env.Root, operations);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => group.CommitAsync(Pending(0)));
+        await group.CommitAsync(Pending(1));
+
+        Assert.That(error!.Message, Does.Contain("f0").And.Contain("exists"));
+        Assert.That(operations.Events, Does.Contain("delete t0"));
+        Assert.That(group.DirectorySyncCount, Is.EqualTo(1), "nothing of the failed round was renamed, so no directory fsync was needed for it");
+    }
+
+    [Test]
+    public async Task A_failed_directory_fsync_fails_every_commit_of_its_round()
+    {
+        var operations = new RecordingOperations { HoldFlushOf = "t0", FailDirectoryFsync = true };
+        var group = new EnqueueGroupCommit(_env.Root, operations);
+        var first = Task.Run(() => group.CommitAsync(Pending(0)));
+        Assert.That(await operations.Held.WaitAsync(TimeSpan.FromSeconds(10)), Is.True);
+        var round = Enumerable.Range(1, 3).Select(i => group.CommitAsync(Pending(i))).ToList();
+        operations.Release.Release();
+
+        await Assert.ThrowsAsync<IOException>(() => first);
+        foreach (var (commit, i) in round.Select((c, i) => (c, i + 1)))
+        {
+            var error = await Assert.ThrowsAsync<IOException>(() => commit);
+            Assert.That(error!.Message, Does.Contain($"f{i}").And.Contain("errno 5"));
+        }
+
+        Assert.That(group.DirectorySyncCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task Real_files_are_published_with_their_content_and_no_temporary_file_is_left()
+    {
+        string final = Path.Combine(_env.Root, "entry.pck");
+        var group = new EnqueueGroupCommit(_env.Root);
+
+        await group.CommitAsync(DurableFiles.WritePending(final + ".tmp", final, "content"u8));
+
+        Assert.That(await File.ReadAllTextAsync(final), Is.EqualTo("content"));
+        Assert.That(File.Exists(final + ".tmp"), Is.False);
+        Assert.That(group.DirectorySyncCount, Is.EqualTo(1));
+    }
+
+    private static PendingFile Pending(int i) => new(null, $"t{i}", $"f{i}");
+
+    // Records each step; can hold one file's fsync until released, and fail chosen steps.
+    private sealed class RecordingOperations : IPublishOperations
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+
+        public SemaphoreSlim Held { get; } = new(0);
+
+        public SemaphoreSlim Release { get; } = new(0);
+
+        public string? HoldFlushOf { get; init; }
+
+        public string? FailFlushOf { get; init; }
+
+        public string? FailRenameOf { get; init; }
+
+        public bool FailDirectoryFsync { get; init; }
+
+        public void FlushFile(PendingFile file)
+        {
+            if (file.TemporaryPath == HoldFlushOf)
+            {
+                Held.Release();
+                Release.Wait();
+            }
+
+            if (file.TemporaryPath == FailFlushOf)
+            {
+                throw new IOException("fsync failed, errno 5");
+            }
+
+            Events.Enqueue($"flush {file.TemporaryPath}");
+        }
+
+        public void Rename(string temporaryPath, string finalPath)
+        {
+            if (temporaryPath == FailRenameOf)
+            {
+                throw new IOException($"'{finalPath}' already exists");
+            }
+
+            Events.Enqueue($"rename {temporaryPath}");
+        }
+
+        public void FsyncDirectory(string directory)
+        {
+            if (FailDirectoryFsync)
+            {
+                throw new IOException("fsync failed, errno 5");
+            }
+
+            Events.Enqueue("fsync-dir");
+        }
+
+        public void DeleteTemporary(string temporaryPath) => Events.Enqueue($"delete {temporaryPath}");
     }
 }

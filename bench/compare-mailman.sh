@@ -6,8 +6,16 @@
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
 # DRAIN_SIZES ("1000 10000 100000"), MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5).
-# Everything runs under $TMPDIR (default /tmp), so all three
-# sides use the same filesystem.
+#
+# All three sides (Mailman, the C floor, RunnerHost) run on the same filesystem, each scenario in its
+# own fresh directory. BENCH_FS chooses it:
+#   loop (default)  a fresh journaled ext4 (mkfs.ext4 defaults, as Debian installs it) in a sparse
+#                   BENCH_FS_SIZE (4G) image under ${TMPDIR:-/tmp}, loop-mounted for this run and
+#                   unmounted and deleted on exit. Needs root; otherwise, or when the mount fails, it
+#                   warns and falls back to dir. A reused filesystem, above all ext4 without a
+#                   journal, can vary 3-10x between identical runs (see docs/benchmarks.md).
+#   dir             ${TMPDIR:-/tmp} as it is.
+# The builds stay in the repository's usual output directories; only the data and temp files move.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -20,12 +28,118 @@ MASTER_RUNNERS=${MASTER_RUNNERS:-5}
 KILLS=${KILLS:-5}
 SIZE=1200   # bytes per floor message: about the size of one encoded 1 KB queue entry
 PY=/usr/bin/python3   # Debian's python3, which sees the mailman3 package
+BENCH_FS=${BENCH_FS:-loop}
+BENCH_FS_SIZE=${BENCH_FS_SIZE:-4G}
+base=${TMPDIR:-/tmp}
+case $BENCH_FS in
+  loop|dir) ;;
+  *) echo "BENCH_FS must be loop or dir, not '$BENCH_FS'" >&2; exit 2 ;;
+esac
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/compare-mailman.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# --- the filesystem under test, and its removal on every exit path ------------------------------
+work= img= mnt=
+teardown_loop() {
+  if [ -n "$mnt" ]; then
+    if mountpoint -q "$mnt"; then
+      local tries=0
+      until umount "$mnt" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 20 ]; then
+          echo "compare-mailman: $mnt still busy after 10 s; detaching it lazily" >&2
+          umount -l "$mnt" || true
+          break
+        fi
+        sleep 0.5
+      done
+    fi
+    rmdir "$mnt" 2>/dev/null || true
+    mnt=
+  fi
+  if [ -n "$img" ]; then
+    # Only the loop devices backed by this run's image (its name is unique to the run).
+    local dev
+    for dev in $(losetup --list --noheadings --output NAME --associated "$img" 2>/dev/null); do
+      losetup --detach "$dev" 2>/dev/null || true
+    done
+    rm -f "$img"
+    img=
+  fi
+}
+cleanup() {
+  local rc=$?
+  trap '' INT TERM HUP   # a second Ctrl-C must not cut the unmount short
+  # A loop filesystem goes as a whole; a directory under $TMPDIR is removed.
+  if [ -z "$mnt" ] && [ -n "$work" ] && [ -d "$work" ]; then rm -rf "$work"; fi
+  teardown_loop
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Creates, formats and mounts a fresh image; on failure sets $why and returns 1.
+why=
+setup_loop() {
+  local out
+  [ "$(id -u)" -eq 0 ] || { why="not root"; return 1; }
+  for out in losetup mkfs.ext4 mount umount mountpoint; do
+    command -v "$out" >/dev/null || { why="$out not found"; return 1; }
+  done
+  img=$(mktemp "$base/compare-mailman-fs.XXXXXX") || { why="mktemp in $base failed"; return 1; }
+  out=$(truncate -s "$BENCH_FS_SIZE" "$img" 2>&1) || { why=$out; return 1; }
+  out=$(mkfs.ext4 -q -F "$img" 2>&1) || { why="mkfs.ext4: $out"; return 1; }
+  mnt=$(mktemp -d "$base/compare-mailman-mnt.XXXXXX") || { why="mktemp -d in $base failed"; return 1; }
+  out=$(mount -t ext4 -o loop "$img" "$mnt" 2>&1) || { why=$out; return 1; }
+  return 0
+}
+
+# "DEVICE FSTYPE OPTIONS JOURNAL" of the filesystem holding $1.
+describe_fs() {
+  local src fstype opts name journal=unknown
+  read -r src fstype opts < <(findmnt --noheadings --output SOURCE,FSTYPE,OPTIONS --target "$1")
+  name=$(basename "$(readlink -f "$src")")
+  case $fstype in
+    ext3|ext4)
+      if compgen -G "/proc/fs/jbd2/$name-*" >/dev/null; then journal=yes
+      elif [ -r "/sys/fs/ext4/$name/journal_task" ]; then
+        if [ "$(cat "/sys/fs/ext4/$name/journal_task")" = "<none>" ]; then journal=no; else journal=yes; fi
+      fi ;;
+    ext2|tmpfs|ramfs) journal=no ;;
+    xfs) journal=yes ;;
+    btrfs) journal="no (copy-on-write, fsync log tree)" ;;
+  esac
+  echo "$src $fstype $opts $journal"
+}
+
+if [ "$BENCH_FS" = loop ] && ! setup_loop; then
+  echo "compare-mailman: WARNING: BENCH_FS=loop unavailable ($why); falling back to BENCH_FS=dir in $base, whose earlier file churn can move the figures (3-10x on ext4 without a journal)" >&2
+  teardown_loop
+  BENCH_FS=dir
+fi
+if [ "$BENCH_FS" = loop ]; then
+  work=$(mktemp -d "$mnt/compare-mailman.XXXXXX")
+else
+  work=$(mktemp -d "$base/compare-mailman.XXXXXX")
+fi
+read -r fs_dev fs_type fs_opts fs_journal < <(describe_fs "$work")
+fs_note="the existing filesystem of $base"
+if [ "$BENCH_FS" = loop ]; then
+  read -r b_dev b_type _ b_journal < <(describe_fs "$img")
+  fs_note="fresh $BENCH_FS_SIZE sparse image $img on $b_dev $b_type, journal $b_journal"
+fi
+kernel=$(uname -r)
+cores=$(nproc)
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "== filesystem (BENCH_FS=$BENCH_FS): $fs_dev $fs_type $fs_opts, journal $fs_journal; $fs_note" >&2
+echo "== machine: nproc $cores, kernel $kernel, load average $load" >&2
+
 results="$work/results.jsonl"
 : > "$results"
 record() { tee -a "$results"; }
+"$PY" -c 'import json, sys; a = sys.argv[1:]; print(json.dumps(dict(zip(a[::2], a[1::2]))))' \
+  scenario environment bench_fs "$BENCH_FS" dir "$work" device "$fs_dev" fstype "$fs_type" options "$fs_opts" \
+  journal "$fs_journal" note "$fs_note" nproc "$cores" kernel "$kernel" load_start "$load" | record
 
 # --- Mailman 3.3.8 from Debian ------------------------------------------------------------------
 if ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
@@ -45,13 +159,20 @@ echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2
 # --- builds --------------------------------------------------------------------------------------
 echo "== building RunnerHost (Release) and the C floor" >&2
 dotnet build -c Release "$root/src/Host" -v quiet -nologo >&2
-gcc -O2 -o "$work/floor" "$here/floor.c"
-rh() { dotnet run -c Release --no-build --project "$root/src/Host" -- bench "$@" --json; }
+gcc -O2 -Wall -Wextra -o "$work/floor" "$here/floor.c"
+# Each scenario gets a fresh directory on the filesystem under test: RunnerHost's bench and Mailman's
+# script make their throw-away directories under $TMPDIR.
+rh() {
+  local d; d=$(mktemp -d "$work/rh.XXXXXX")
+  TMPDIR="$d" dotnet run -c Release --no-build --project "$root/src/Host" -- bench "$@" --json
+  rm -rf "$d"
+}
 floor() { local d; d=$(mktemp -d "$work/floor.XXXXXX"); "$work/floor" "$d" "$@"; rm -rf "$d"; }
+mailman() { local d; d=$(mktemp -d "$work/mailman.XXXXXX"); (cd "$d" && TMPDIR="$d" "$PY" "$here/mailman_bench.py" "$@"); rm -rf "$d"; }
 
 # --- measurements --------------------------------------------------------------------------------
 echo "== Mailman 3.3.8 ($MAILMAN_N messages)" >&2
-(cd "$work" && "$PY" "$here/mailman_bench.py" "$MAILMAN_N") | record
+mailman "$MAILMAN_N" | record
 
 echo "== C floor" >&2
 floor "$DURABLE_N" "$SIZE" fsync | record
@@ -87,7 +208,11 @@ rh1 = one(scenario="switchboard", producers=1, fsync=True)
 rh8 = one(scenario="switchboard", producers=8, fsync=True)
 rhn = one(scenario="switchboard", fsync=False)
 lat = one(scenario="latency")
+env = one(scenario="environment")
 drains = {r["backlog"]: r for r in rows if r["scenario"] == "drain"}
+print()
+print(f"filesystem (BENCH_FS={env['bench_fs']}): {env['device']} {env['fstype']} {env['options']}, journal {env['journal']}; {env['note']}")
+print(f"machine: nproc {env['nproc']}, kernel {env['kernel']}, load average {env['load_start']} at the start, {open('/proc/loadavg').read().split()[0]} at the end")
 print()
 print("figures (msgs/s unless noted)")
 for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),

@@ -228,6 +228,7 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
     extra = f"  (dir fsyncs {r['dir_fsyncs']} for {r['messages']})" if "dir_fsyncs" in r and r["fsync"] else ""
     print(f"  {name:<64} {r['msgs_per_s']:>10.0f}{extra}")
 print(f"  {'floor durable enqueue after ' + format(floor_lat['pause_ms'], 'g') + ' ms idle, p50 / p99 (ms)':<64} {floor_lat['p50_ms']:>10.2f} / {floor_lat['p99_ms']:.2f}")
+print(f"  {'  of which up to the rename, before the directory fsync':<64} {floor_lat['renamed_p50_ms']:>10.2f} / {floor_lat['renamed_p99_ms']:.2f}")
 print(f"  {'RunnerHost idle latency p50 / p99 / max (ms)':<64} {lat['p50_ms']:>10.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f}")
 for size in sorted(drains):
     print(f"  {'RunnerHost drain ' + str(size) + ' (us/msg)':<64} {drains[size]['us_per_msg']:>10.1f}")

@@ -5,9 +5,18 @@
 #   bash bench/compare-mailman.sh            # about 3-6 minutes on 2 cores
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
-# DRAIN_SIZES ("1000 10000 100000"), MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5).
-# Everything runs under $TMPDIR (default /tmp), so all three
-# sides use the same filesystem.
+# LATENCY_PAUSE_MS (idle time before each latency message, 20), DRAIN_SIZES ("1000 10000 100000"),
+# MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5).
+#
+# All three sides (Mailman, the C floor, RunnerHost) run on the same filesystem, each scenario in its
+# own fresh directory. BENCH_FS chooses it:
+#   loop (default)  a fresh journaled ext4 (mkfs.ext4 defaults, as Debian installs it) in a sparse
+#                   BENCH_FS_SIZE (4G) image under ${TMPDIR:-/tmp}, loop-mounted for this run and
+#                   unmounted and deleted on exit. Needs root; otherwise, or when the mount fails, it
+#                   warns and falls back to dir. A reused filesystem, above all ext4 without a
+#                   journal, can vary 3-10x between identical runs (see docs/benchmarks.md).
+#   dir             ${TMPDIR:-/tmp} as it is.
+# The builds stay in the repository's usual output directories; only the data and temp files move.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -15,17 +24,124 @@ DURABLE_N=${DURABLE_N:-2000}
 NOFSYNC_N=${NOFSYNC_N:-20000}
 MAILMAN_N=${MAILMAN_N:-1000}
 LATENCY_N=${LATENCY_N:-200}
+LATENCY_PAUSE_MS=${LATENCY_PAUSE_MS:-20}
 DRAIN_SIZES=${DRAIN_SIZES:-"1000 10000 100000"}
 MASTER_RUNNERS=${MASTER_RUNNERS:-5}
 KILLS=${KILLS:-5}
 SIZE=1200   # bytes per floor message: about the size of one encoded 1 KB queue entry
 PY=/usr/bin/python3   # Debian's python3, which sees the mailman3 package
+BENCH_FS=${BENCH_FS:-loop}
+BENCH_FS_SIZE=${BENCH_FS_SIZE:-4G}
+base=${TMPDIR:-/tmp}
+case $BENCH_FS in
+  loop|dir) ;;
+  *) echo "BENCH_FS must be loop or dir, not '$BENCH_FS'" >&2; exit 2 ;;
+esac
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/compare-mailman.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# --- the filesystem under test, and its removal on every exit path ------------------------------
+work= img= mnt=
+teardown_loop() {
+  if [ -n "$mnt" ]; then
+    if mountpoint -q "$mnt"; then
+      local tries=0
+      until umount "$mnt" 2>/dev/null; do
+        tries=$((tries + 1))
+        if [ "$tries" -ge 20 ]; then
+          echo "compare-mailman: $mnt still busy after 10 s; detaching it lazily" >&2
+          umount -l "$mnt" || true
+          break
+        fi
+        sleep 0.5
+      done
+    fi
+    rmdir "$mnt" 2>/dev/null || true
+    mnt=
+  fi
+  if [ -n "$img" ]; then
+    # Only the loop devices backed by this run's image (its name is unique to the run).
+    local dev
+    for dev in $(losetup --list --noheadings --output NAME --associated "$img" 2>/dev/null); do
+      losetup --detach "$dev" 2>/dev/null || true
+    done
+    rm -f "$img"
+    img=
+  fi
+}
+cleanup() {
+  local rc=$?
+  trap '' INT TERM HUP   # a second Ctrl-C must not cut the unmount short
+  # A loop filesystem goes as a whole; a directory under $TMPDIR is removed.
+  if [ -z "$mnt" ] && [ -n "$work" ] && [ -d "$work" ]; then rm -rf "$work"; fi
+  teardown_loop
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# Creates, formats and mounts a fresh image; on failure sets $why and returns 1.
+why=
+setup_loop() {
+  local out
+  [ "$(id -u)" -eq 0 ] || { why="not root"; return 1; }
+  for out in losetup mkfs.ext4 mount umount mountpoint; do
+    command -v "$out" >/dev/null || { why="$out not found"; return 1; }
+  done
+  img=$(mktemp "$base/compare-mailman-fs.XXXXXX") || { why="mktemp in $base failed"; return 1; }
+  out=$(truncate -s "$BENCH_FS_SIZE" "$img" 2>&1) || { why=$out; return 1; }
+  out=$(mkfs.ext4 -q -F "$img" 2>&1) || { why="mkfs.ext4: $out"; return 1; }
+  mnt=$(mktemp -d "$base/compare-mailman-mnt.XXXXXX") || { why="mktemp -d in $base failed"; return 1; }
+  out=$(mount -t ext4 -o loop "$img" "$mnt" 2>&1) || { why=$out; return 1; }
+  return 0
+}
+
+# "DEVICE FSTYPE OPTIONS JOURNAL" of the filesystem holding $1.
+describe_fs() {
+  local src fstype opts name journal=unknown
+  read -r src fstype opts < <(findmnt --noheadings --output SOURCE,FSTYPE,OPTIONS --target "$1")
+  name=$(basename "$(readlink -f "$src")")
+  case $fstype in
+    ext3|ext4)
+      if compgen -G "/proc/fs/jbd2/$name-*" >/dev/null; then journal=yes
+      elif [ -r "/sys/fs/ext4/$name/journal_task" ]; then
+        if [ "$(cat "/sys/fs/ext4/$name/journal_task")" = "<none>" ]; then journal=no; else journal=yes; fi
+      fi ;;
+    ext2|tmpfs|ramfs) journal=no ;;
+    xfs) journal=yes ;;
+    btrfs) journal="no (copy-on-write, fsync log tree)" ;;
+  esac
+  echo "$src $fstype $opts $journal"
+}
+
+if [ "$BENCH_FS" = loop ] && ! setup_loop; then
+  echo "compare-mailman: WARNING: BENCH_FS=loop unavailable ($why); falling back to BENCH_FS=dir in $base, whose earlier file churn can move the figures (3-10x on ext4 without a journal)" >&2
+  teardown_loop
+  BENCH_FS=dir
+fi
+if [ "$BENCH_FS" = loop ]; then
+  work=$(mktemp -d "$mnt/compare-mailman.XXXXXX")
+else
+  work=$(mktemp -d "$base/compare-mailman.XXXXXX")
+fi
+read -r fs_dev fs_type fs_opts fs_journal < <(describe_fs "$work")
+fs_note="the existing filesystem of $base"
+if [ "$BENCH_FS" = loop ]; then
+  read -r b_dev b_type _ b_journal < <(describe_fs "$img")
+  fs_note="fresh $BENCH_FS_SIZE sparse image $img on $b_dev $b_type, journal $b_journal"
+fi
+kernel=$(uname -r)
+cores=$(nproc)
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "== filesystem (BENCH_FS=$BENCH_FS): $fs_dev $fs_type $fs_opts, journal $fs_journal; $fs_note" >&2
+echo "== machine: nproc $cores, kernel $kernel, load average $load" >&2
+
 results="$work/results.jsonl"
 : > "$results"
 record() { tee -a "$results"; }
+"$PY" -c 'import json, sys; a = sys.argv[1:]; print(json.dumps(dict(zip(a[::2], a[1::2]))))' \
+  scenario environment bench_fs "$BENCH_FS" dir "$work" device "$fs_dev" fstype "$fs_type" options "$fs_opts" \
+  journal "$fs_journal" note "$fs_note" nproc "$cores" kernel "$kernel" load_start "$load" | record
 
 # --- Mailman 3.3.8 from Debian ------------------------------------------------------------------
 if ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
@@ -45,25 +161,33 @@ echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2
 # --- builds --------------------------------------------------------------------------------------
 echo "== building RunnerHost (Release) and the C floor" >&2
 dotnet build -c Release "$root/src/Host" -v quiet -nologo >&2
-gcc -O2 -o "$work/floor" "$here/floor.c"
-rh() { dotnet run -c Release --no-build --project "$root/src/Host" -- bench "$@" --json; }
+gcc -O2 -Wall -Wextra -o "$work/floor" "$here/floor.c"
+# Each scenario gets a fresh directory on the filesystem under test: RunnerHost's bench and Mailman's
+# script make their throw-away directories under $TMPDIR.
+rh() {
+  local d; d=$(mktemp -d "$work/rh.XXXXXX")
+  TMPDIR="$d" dotnet run -c Release --no-build --project "$root/src/Host" -- bench "$@" --json
+  rm -rf "$d"
+}
 floor() { local d; d=$(mktemp -d "$work/floor.XXXXXX"); "$work/floor" "$d" "$@"; rm -rf "$d"; }
+mailman() { local d; d=$(mktemp -d "$work/mailman.XXXXXX"); (cd "$d" && TMPDIR="$d" "$PY" "$here/mailman_bench.py" "$@"); rm -rf "$d"; }
 
 # --- measurements --------------------------------------------------------------------------------
 echo "== Mailman 3.3.8 ($MAILMAN_N messages)" >&2
-(cd "$work" && "$PY" "$here/mailman_bench.py" "$MAILMAN_N") | record
+mailman "$MAILMAN_N" | record
 
 echo "== C floor" >&2
 floor "$DURABLE_N" "$SIZE" fsync | record
 floor "$NOFSYNC_N" "$SIZE" nofsync | record
 floor "$DURABLE_N" "$SIZE" fsync --round-trip | record
 floor "$NOFSYNC_N" "$SIZE" nofsync --round-trip | record
+floor "$LATENCY_N" "$SIZE" --latency "$LATENCY_PAUSE_MS" | record
 
 echo "== RunnerHost" >&2
 rh switchboard --messages "$DURABLE_N" --producers 1 | record
 rh switchboard --messages "$DURABLE_N" --producers 8 | record
 rh switchboard --messages "$NOFSYNC_N" --producers 1 --no-fsync | record
-rh latency --messages "$LATENCY_N" | record
+rh latency --messages "$LATENCY_N" --pause-ms "$LATENCY_PAUSE_MS" | record
 # shellcheck disable=SC2086
 rh drain $(printf -- '--backlog %s ' $DRAIN_SIZES) | record
 echo "== RunnerHost master (cold start, restart after SIGKILL, RSS)" >&2
@@ -87,7 +211,12 @@ rh1 = one(scenario="switchboard", producers=1, fsync=True)
 rh8 = one(scenario="switchboard", producers=8, fsync=True)
 rhn = one(scenario="switchboard", fsync=False)
 lat = one(scenario="latency")
+floor_lat = one(scenario="floor-latency")
+env = one(scenario="environment")
 drains = {r["backlog"]: r for r in rows if r["scenario"] == "drain"}
+print()
+print(f"filesystem (BENCH_FS={env['bench_fs']}): {env['device']} {env['fstype']} {env['options']}, journal {env['journal']}; {env['note']}")
+print(f"machine: nproc {env['nproc']}, kernel {env['kernel']}, load average {env['load_start']} at the start, {open('/proc/loadavg').read().split()[0]} at the end")
 print()
 print("figures (msgs/s unless noted)")
 for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
@@ -98,6 +227,8 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
                 ("RunnerHost no fsync, 1 producer", rhn)]:
     extra = f"  (dir fsyncs {r['dir_fsyncs']} for {r['messages']})" if "dir_fsyncs" in r and r["fsync"] else ""
     print(f"  {name:<64} {r['msgs_per_s']:>10.0f}{extra}")
+print(f"  {'floor durable enqueue after ' + format(floor_lat['pause_ms'], 'g') + ' ms idle, p50 / p99 (ms)':<64} {floor_lat['p50_ms']:>10.2f} / {floor_lat['p99_ms']:.2f}")
+print(f"  {'  of which up to the rename, before the directory fsync':<64} {floor_lat['renamed_p50_ms']:>10.2f} / {floor_lat['renamed_p99_ms']:.2f}")
 print(f"  {'RunnerHost idle latency p50 / p99 / max (ms)':<64} {lat['p50_ms']:>10.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f}")
 for size in sorted(drains):
     print(f"  {'RunnerHost drain ' + str(size) + ' (us/msg)':<64} {drains[size]['us_per_msg']:>10.1f}")
@@ -111,13 +242,13 @@ print(f"  {'RunnerHost RSS per runner min / median / max (MB), ' + str(rss['runn
 print()
 print("targets")
 checks = []
-def check(name, value, ok, target):
+def check(name, value, ok, target, context=""):
     checks.append(ok)
-    print(f"  {'MET ' if ok else 'MISS'} {name:<58} {value:>8.2f}   target {target}")
+    print(f"  {'MET ' if ok else 'MISS'} {name:<58} {value:>8.2f}   target {target}{context}")
 r = rh1["msgs_per_s"] / mm["msgs_per_s"]; check("durable 1 producer / Mailman switchboard", r, r >= 3, ">= 3")
 r = rh8["msgs_per_s"] / floor_f["msgs_per_s"]; check("durable 8 producers / floor write+fsync+rename", r, r >= 2, ">= 2")
 r = rhn["msgs_per_s"] / floor_n["msgs_per_s"]; check("no fsync / floor write+rename", r, r >= 0.7, ">= 0.7")
-check("idle latency p50 (ms)", lat["p50_ms"], lat["p50_ms"] <= 2, "<= 2")
+check("idle latency p50 (ms)", lat["p50_ms"], lat["p50_ms"] <= 2, "<= 2", f"   (floor p50 {floor_lat['p50_ms']:.2f} ms)")
 check("idle latency p99 (ms)", lat["p99_ms"], lat["p99_ms"] <= 20, "<= 20")
 if 1000 in drains and max(drains) >= 100000:
     big = drains[max(drains)]

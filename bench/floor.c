@@ -5,7 +5,16 @@
  * fsync). With --round-trip it then also does what a consumer does: rename .pck -> .bak, open, read,
  * close, unlink. Prints one JSON line.
  *
+ * With --latency PAUSE_MS, per message: sleep PAUSE_MS, then time one durable enqueue as RunnerHost
+ * publishes a queue entry (DurableFiles.Publish): open(O_CREAT|O_EXCL) a .pck.tmp, write SIZE bytes,
+ * fsync, close, rename to .pck, then open the directory, fsync it, close it. The files are left in
+ * place (nothing consumes them). Prints one JSON line with nearest-rank p50/p99 and the maximum, in
+ * milliseconds -- the floor of `bench latency`, whose enqueue does these fsyncs after the same pause --
+ * and renamed_p50_ms/renamed_p99_ms, the same clock stopped after the rename, before the directory
+ * fsync (the file is visible to a consumer from then on).
+ *
  * usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]
+ *        floor DIR MESSAGES SIZE --latency PAUSE_MS
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,14 +36,74 @@ static void die(const char *what, const char *path) {
     exit(1);
 }
 
-int main(int argc, char **argv) {
-    if (argc < 5) {
-        fprintf(stderr, "usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]\n");
-        return 2;
+static void usage(void) {
+    fprintf(stderr, "usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]\n"
+                    "       floor DIR MESSAGES SIZE --latency PAUSE_MS\n");
+    exit(2);
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest rank, as RunnerHost's Stats.Percentile: the 50th of 3 sorted samples is the middle one. */
+static double percentile(const double *sorted, long n, long percent) {
+    long index = (percent * n + 99) / 100 - 1;   /* ceil(percent / 100 * n) - 1 */
+    if (index < 0) index = 0;
+    if (index > n - 1) index = n - 1;
+    return sorted[index];
+}
+
+static void sleep_ms(long ms) {
+    struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&t, &t) != 0 && errno == EINTR) {
     }
+}
+
+static int latency(const char *dir, long messages, size_t size, long pause_ms) {
+    char *data = malloc(size);
+    double *samples = malloc(sizeof *samples * (size_t)messages);
+    double *renamed = malloc(sizeof *renamed * (size_t)messages);
+    if (!data || !samples || !renamed) die("malloc", "");
+    memset(data, 'x', size);
+    char tmp[4096], pck[4096];
+    for (long i = 0; i < messages; i++) {
+        snprintf(tmp, sizeof tmp, "%s/%ld.%06ld+floor%d.pck.tmp", dir, (long)time(NULL), i, (int)getpid());
+        snprintf(pck, sizeof pck, "%s/%ld.%06ld+floor%d.pck", dir, (long)time(NULL), i, (int)getpid());
+        sleep_ms(pause_ms);
+        double start = now();
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+        if (fd < 0) die("open", tmp);
+        if (write(fd, data, size) != (ssize_t)size) die("write", tmp);
+        if (fsync(fd) != 0) die("fsync", tmp);
+        close(fd);
+        if (rename(tmp, pck) != 0) die("rename", tmp);
+        renamed[i] = (now() - start) * 1000;
+        int dfd = open(dir, O_RDONLY | O_CLOEXEC);
+        if (dfd < 0) die("open", dir);
+        if (fsync(dfd) != 0) die("fsync", dir);
+        close(dfd);
+        samples[i] = (now() - start) * 1000;
+    }
+    qsort(samples, (size_t)messages, sizeof *samples, compare_doubles);
+    qsort(renamed, (size_t)messages, sizeof *renamed, compare_doubles);
+    printf("{\"scenario\":\"floor-latency\",\"messages\":%ld,\"size\":%zu,\"pause_ms\":%ld,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+           "\"renamed_p50_ms\":%.3f,\"renamed_p99_ms\":%.3f}\n",
+           messages, size, pause_ms, percentile(samples, messages, 50), percentile(samples, messages, 99),
+           samples[messages - 1], percentile(renamed, messages, 50), percentile(renamed, messages, 99));
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) usage();
     const char *dir = argv[1];
     long messages = atol(argv[2]);
     size_t size = (size_t)atol(argv[3]);
+    if (strcmp(argv[4], "--latency") == 0) {
+        if (argc != 6 || messages < 1 || atol(argv[5]) < 0) usage();
+        return latency(dir, messages, size, atol(argv[5]));
+    }
     int do_fsync = strcmp(argv[4], "fsync") == 0;
     int round_trip = argc > 5 && strcmp(argv[5], "--round-trip") == 0;
     char *data = malloc(size), *back = malloc(size);

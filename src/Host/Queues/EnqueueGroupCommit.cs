@@ -1,23 +1,25 @@
+using System.Diagnostics;
+
 namespace RunnerHost.Host.Queues;
 
 /// <summary>
 /// Group commit of durable enqueues into one directory. Each enqueue writes its temporary file
-/// and joins; leaders then make whole batches durable in the required order: fsync every file,
-/// rename each into place, and one <c>fsync(directory)</c> for all of them. Nobody returns before
-/// the directory fsync that covers its own rename has completed.
+/// and joins; one leader then makes the whole round durable in the required order: fsync every
+/// file, rename each into place, and a single <c>fsync(directory)</c> for all of them. Nobody
+/// returns before the directory fsync that covers its own rename has completed.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two stages, each with at most one leader, run side by side: while one batch is renamed and its
-/// directory fsynced, the next batch's files are being fsynced. On a journaling filesystem both
-/// fsyncs then tend to land in the same journal commit.
+/// On a journaling filesystem a file fsync commits the journal transaction, and that commit also
+/// carries the block allocations of the other files whose writeback already started (members
+/// start theirs before joining), so the round's remaining file fsyncs only wait for a device
+/// flush. A round of eight costs two journal commits instead of sixteen. With one producer a round
+/// holds one file and costs what a single enqueue did before.
 /// </para>
 /// <para>
-/// Within a batch, the first file fsync commits the journal transaction that holds every member's
-/// block allocation (members start their writeback before joining), so the other fsyncs only wait
-/// for a device flush, and those are issued together so the block layer can merge them. With one
-/// producer a batch holds one file and the cost is that of a single enqueue
-/// (<c>docs/benchmarks.md</c>).
+/// A leader whose previous round had company waits up to <see cref="MaxWaitForCompany"/> for as
+/// many members to join: the members just released are preparing their next enqueue, and a
+/// fuller round costs little more than a thin one. Measurements are in <c>docs/benchmarks.md</c>.
 /// </para>
 /// </remarks>
 public sealed class EnqueueGroupCommit
@@ -25,14 +27,11 @@ public sealed class EnqueueGroupCommit
     private readonly string _directory;
     private readonly IPublishOperations _operations;
     private readonly Lock _lock = new();
-    // Joined, waiting for their file fsync.
-    private readonly List<Member> _joined = [];
-    // File fsynced, waiting for rename and directory fsync.
-    private readonly List<Member> _flushed = [];
-    private bool _flushLeaderActive;
-    private bool _syncLeaderActive;
+    private readonly List<Member> _pending = [];
+    private bool _leaderActive;
     private long _directorySyncs;
-    private long _flushBatches;
+    private long _rounds;
+    private int _previousRoundSize = 1;
 
     /// <summary>Creates the group for <paramref name="directory"/>; <paramref name="operations"/> defaults to the real file system.</summary>
     public EnqueueGroupCommit(string directory, IPublishOperations? operations = null)
@@ -42,18 +41,11 @@ public sealed class EnqueueGroupCommit
         _operations = operations ?? FilePublishOperations.Instance;
     }
 
-    private enum Role
-    {
-        Done,
-        LeadFlush,
-        LeadSync,
-    }
-
     /// <summary>How many directory fsyncs ran (for tests and benchmarks).</summary>
     internal long DirectorySyncCount => Interlocked.Read(ref _directorySyncs);
 
-    /// <summary>How many batches of file fsyncs ran.</summary>
-    internal long FlushBatchCount => Interlocked.Read(ref _flushBatches);
+    /// <summary>How many rounds ran; equals the number of file fsync batches.</summary>
+    internal long RoundCount => Interlocked.Read(ref _rounds);
 
     /// <summary>
     /// Makes <paramref name="file"/> durable at its final name. Ownership of the open file passes to
@@ -65,23 +57,18 @@ public sealed class EnqueueGroupCommit
     {
         ArgumentNullException.ThrowIfNull(file);
         var member = new Member(file);
-        Task<Role> turn;
+        bool lead;
         lock (_lock)
         {
-            _joined.Add(member);
-            if (!_flushLeaderActive)
-            {
-                _flushLeaderActive = true;
-                member.Signal(Role.LeadFlush);
-            }
-
-            turn = member.Turn;
+            _pending.Add(member);
+            lead = !_leaderActive;
+            _leaderActive = true;
         }
 
-        // A member may lead the flush stage, then the sync stage, before its own batch is done.
-        for (var role = await turn.ConfigureAwait(false); role != Role.Done; role = await turn.ConfigureAwait(false))
+        // A member that does not lead waits until its round is done, or until it is handed the lead.
+        if (lead || !await member.Turn.Task.ConfigureAwait(false))
         {
-            turn = role == Role.LeadFlush ? LeadFlush(member) : LeadSync(member);
+            LeadRound();
         }
 
         if (member.Error is { } error)
@@ -91,90 +78,78 @@ public sealed class EnqueueGroupCommit
         }
     }
 
-    // Fsyncs every joined file, hands the batch to the sync stage, and passes the flush lead on.
-    // Returns the leader's next turn.
-    private Task<Role> LeadFlush(Member leader)
+    /// <summary>How long a leader waits for the company its previous round had (200 µs: a fraction of one fsync).</summary>
+    public static readonly TimeSpan MaxWaitForCompany = TimeSpan.FromMicroseconds(200);
+
+    // Spins (yielding) rather than blocks: blocking waits have millisecond granularity, longer
+    // than the fsync this wait is meant to share.
+    private void WaitForCompany()
     {
-        List<Member> batch;
+        int expected;
         lock (_lock)
         {
-            batch = [.. _joined];
-            _joined.Clear();
-            leader.ResetTurn();
-        }
-
-        Interlocked.Increment(ref _flushBatches);
-        Flush(batch[0]);
-        if (batch.Count > 1)
-        {
-            Parallel.For(1, batch.Count, i => Flush(batch[i]));
-        }
-
-        var failed = batch.Where(m => m.Error is not null).ToList();
-        foreach (var member in failed)
-        {
-            _operations.DeleteTemporary(member.File.TemporaryPath);
-        }
-
-        Member? nextFlushLeader = null;
-        Member? syncLeader = null;
-        lock (_lock)
-        {
-            _flushed.AddRange(batch.Where(m => m.Error is null));
-            if (_joined.Count > 0)
+            expected = _previousRoundSize;
+            if (_pending.Count >= expected)
             {
-                nextFlushLeader = _joined[0];
-            }
-            else
-            {
-                _flushLeaderActive = false;
-            }
-
-            if (!_syncLeaderActive && _flushed.Count > 0)
-            {
-                _syncLeaderActive = true;
-                syncLeader = _flushed[0];
+                return;
             }
         }
 
-        foreach (var member in failed)
+        long start = Stopwatch.GetTimestamp();
+        var spin = new SpinWait();
+        while (Stopwatch.GetElapsedTime(start) < MaxWaitForCompany)
         {
-            member.Signal(Role.Done);
+            spin.SpinOnce(sleep1Threshold: -1);
+            lock (_lock)
+            {
+                if (_pending.Count >= expected)
+                {
+                    return;
+                }
+            }
         }
-
-        nextFlushLeader?.Signal(Role.LeadFlush);
-        syncLeader?.Signal(Role.LeadSync);
-        return leader.Turn;
     }
 
-    // Renames every flushed file, fsyncs the directory once, and passes the sync lead on.
-    private Task<Role> LeadSync(Member leader)
+    private void LeadRound()
     {
-        List<Member> batch;
+        WaitForCompany();
+        List<Member> round;
         lock (_lock)
         {
-            batch = [.. _flushed];
-            _flushed.Clear();
-            leader.ResetTurn();
+            round = [.. _pending];
+            _pending.Clear();
+            _previousRoundSize = round.Count;
+        }
+
+        Interlocked.Increment(ref _rounds);
+        // Phase 1: every file durable before any of them becomes visible under its final name.
+        foreach (var member in round)
+        {
+            Flush(member);
         }
 
         bool anyRenamed = false;
-        foreach (var member in batch)
+        foreach (var member in round)
         {
-            try
+            if (member.Error is null)
             {
-                _operations.Rename(member.File.TemporaryPath, member.File.FinalPath);
-                anyRenamed = true;
+                try
+                {
+                    _operations.Rename(member.File.TemporaryPath, member.File.FinalPath);
+                    anyRenamed = true;
+                    continue;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    member.Error = ex;
+                }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                member.Error = ex;
-                _operations.DeleteTemporary(member.File.TemporaryPath);
-            }
+
+            _operations.DeleteTemporary(member.File.TemporaryPath);
         }
 
-        // After a failed fsync the kernel may have dropped the dirty state, so a retry could lie:
-        // the whole batch fails.
+        // Phase 2: one directory fsync covers every rename of the round. After a failed fsync the
+        // kernel may have dropped the dirty state, so a retry could lie: the whole round fails.
         if (anyRenamed)
         {
             try
@@ -184,7 +159,7 @@ public sealed class EnqueueGroupCommit
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                foreach (var member in batch)
+                foreach (var member in round)
                 {
                     member.Error ??= ex;
                 }
@@ -194,24 +169,24 @@ public sealed class EnqueueGroupCommit
         Member? next = null;
         lock (_lock)
         {
-            if (_flushed.Count > 0)
+            if (_pending.Count > 0)
             {
-                next = _flushed[0];
+                next = _pending[0];
             }
             else
             {
-                _syncLeaderActive = false;
+                _leaderActive = false;
             }
         }
 
-        foreach (var member in batch)
+        foreach (var member in round)
         {
-            member.Signal(Role.Done);
+            // TrySet: the member that was handed this round's lead had its turn set already.
+            member.Turn.TrySetResult(true);
         }
 
         // Handing over (rather than leading again) lets this caller return at once.
-        next?.Signal(Role.LeadSync);
-        return leader.Turn;
+        next?.Turn.SetResult(false);
     }
 
     private void Flush(Member member)
@@ -232,19 +207,12 @@ public sealed class EnqueueGroupCommit
 
     private sealed class Member(PendingFile file)
     {
-        // Continuations run on the pool, not inside a leader's fsyncs.
-        private TaskCompletionSource<Role> _turn = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
         public PendingFile File { get; } = file;
 
         public Exception? Error { get; set; }
 
-        public Task<Role> Turn => _turn.Task;
-
-        // Each turn is signalled once; a leader resets its own (under the group's lock) before
-        // anyone can hand it the next role.
-        public void Signal(Role role) => _turn.SetResult(role);
-
-        public void ResetTurn() => _turn = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // true: its round is done (see Error); false: lead the next round. Continuations run on the
+        // pool, not inside the leader's fsyncs.
+        public TaskCompletionSource<bool> Turn { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -17,6 +17,17 @@ public sealed class BenchResult
         return this;
     }
 
+    /// <summary>Adds what the process allocated, collected and spent in CPU since <paramref name="mark"/>, per message.</summary>
+    public BenchResult AddAllocations(AllocationMark mark, int messages)
+    {
+        var now = AllocationMark.Now();
+        return Add("alloc_bytes_per_msg", (now.AllocatedBytes - mark.AllocatedBytes) / (double)messages)
+            .Add("gc_gen0", now.Gen0 - mark.Gen0)
+            .Add("gc_gen1", now.Gen1 - mark.Gen1)
+            .Add("gc_gen2", now.Gen2 - mark.Gen2)
+            .Add("cpu_us_per_msg", (now.CpuTime - mark.CpuTime).TotalMicroseconds / messages);
+    }
+
     public string ToJson()
     {
         using var buffer = new MemoryStream();

@@ -19,6 +19,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
         using var host = BenchHost.Create(fsync, loggerFactory);
         await using var running = await RunningRunner.StartAsync(host.CreateRunner(messages), cancellationToken).ConfigureAwait(false);
         var queue = host.ProducerQueue;
+        var allocation = AllocationMark.Now();
         var start = Stopwatch.GetTimestamp();
         // Dedicated threads: each producer stands for a separate writer (an LMTP session, a runner).
         var writers = Enumerable.Range(0, producers).Select(p => Task.Factory.StartNew(
@@ -44,7 +45,8 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
             .Add("elapsed_s", elapsed.TotalSeconds)
             .Add("msgs_per_s", messages / elapsed.TotalSeconds)
             .Add("enqueue_s", enqueued.TotalSeconds)
-            .Add("dir_fsyncs", queue.DirectorySyncCount);
+            .Add("dir_fsyncs", queue.DirectorySyncCount)
+            .AddAllocations(allocation, messages);
     }
 
     /// <summary>

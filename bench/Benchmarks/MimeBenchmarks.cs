@@ -1,0 +1,40 @@
+using BenchmarkDotNet.Attributes;
+using MimeKit;
+using RunnerHost.Host.Benchmarks;
+
+namespace RunnerHost.Benchmarks;
+
+/// <summary>
+/// The MIME work of one round trip: the producer serializes the message (enqueue of a
+/// <see cref="MimeMessage"/>) and the switchboard parses it again at dequeue. Both sit on the
+/// per-message CPU path that bounds the non-durable round trip (docs/benchmarks.md).
+/// </summary>
+[MemoryDiagnoser]
+public class MimeBenchmarks
+{
+    private readonly MimeMessage _message = BenchMessages.Create(0);
+    private byte[] _raw = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        using var buffer = new MemoryStream();
+        _message.WriteTo(FormatOptions.Default, buffer);
+        _raw = buffer.ToArray();
+    }
+
+    [Benchmark]
+    public long Serialize()
+    {
+        using var buffer = new MemoryStream();
+        _message.WriteTo(FormatOptions.Default, buffer);
+        return buffer.Length;
+    }
+
+    [Benchmark]
+    public MimeMessage Parse()
+    {
+        using var stream = new MemoryStream(_raw, writable: false);
+        return MimeMessage.Load(stream);
+    }
+}

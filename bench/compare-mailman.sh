@@ -182,6 +182,10 @@ floor "$NOFSYNC_N" "$SIZE" nofsync | record
 floor "$DURABLE_N" "$SIZE" fsync --round-trip | record
 floor "$NOFSYNC_N" "$SIZE" nofsync --round-trip | record
 floor "$LATENCY_N" "$SIZE" --latency "$LATENCY_PAUSE_MS" | record
+# RunnerHost's own durable enqueue (file fsync, rename, directory fsync) in C: one at a time, and in
+# full rounds of 8 as its group commit does them: what the 1- and 8-producer figures can reach here.
+floor "$DURABLE_N" "$SIZE" --group 1 | record
+floor "$DURABLE_N" "$SIZE" --group 8 | record
 
 echo "== RunnerHost" >&2
 rh switchboard --messages "$DURABLE_N" --producers 1 | record
@@ -212,6 +216,8 @@ rh8 = one(scenario="switchboard", producers=8, fsync=True)
 rhn = one(scenario="switchboard", fsync=False)
 lat = one(scenario="latency")
 floor_lat = one(scenario="floor-latency")
+group1 = one(scenario="floor-group", batch=1)
+group8 = one(scenario="floor-group", batch=8)
 env = one(scenario="environment")
 drains = {r["backlog"]: r for r in rows if r["scenario"] == "drain"}
 print()
@@ -223,6 +229,8 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
                 ("Mailman 3.3.8 runner loop, 1 producer process (sleep_time 1 s)", mm_runner),
                 ("floor write+fsync+rename", floor_f), ("floor write+rename (no fsync)", floor_n),
                 ("floor full round trip, fsync", floor_frt), ("floor full round trip, no fsync", floor_nrt),
+                ("floor RunnerHost's durable enqueue, 1 at a time", group1),
+                ("floor RunnerHost's durable enqueue, full rounds of 8", group8),
                 ("RunnerHost durable, 1 producer", rh1), ("RunnerHost durable, 8 producers", rh8),
                 ("RunnerHost no fsync, 1 producer", rhn)]:
     extra = f"  (dir fsyncs {r['dir_fsyncs']} for {r['messages']})" if "dir_fsyncs" in r and r["fsync"] else ""
@@ -245,8 +253,10 @@ checks = []
 def check(name, value, ok, target, context=""):
     checks.append(ok)
     print(f"  {'MET ' if ok else 'MISS'} {name:<58} {value:>8.2f}   target {target}{context}")
-r = rh1["msgs_per_s"] / mm["msgs_per_s"]; check("durable 1 producer / Mailman switchboard", r, r >= 3, ">= 3")
-r = rh8["msgs_per_s"] / floor_f["msgs_per_s"]; check("durable 8 producers / floor write+fsync+rename", r, r >= 2, ">= 2")
+r = rh1["msgs_per_s"] / mm["msgs_per_s"]; check("durable 1 producer / Mailman switchboard", r, r >= 3, ">= 3",
+    f"   (its C floor: {group1['msgs_per_s'] / mm['msgs_per_s']:.2f})")
+r = rh8["msgs_per_s"] / floor_f["msgs_per_s"]; check("durable 8 producers / floor write+fsync+rename", r, r >= 2, ">= 2",
+    f"   (its C floor: {group8['msgs_per_s'] / floor_f['msgs_per_s']:.2f})")
 r = rhn["msgs_per_s"] / floor_n["msgs_per_s"]; check("no fsync / floor write+rename", r, r >= 0.7, ">= 0.7")
 check("idle latency p50 (ms)", lat["p50_ms"], lat["p50_ms"] <= 2, "<= 2", f"   (floor p50 {floor_lat['p50_ms']:.2f} ms)")
 check("idle latency p99 (ms)", lat["p99_ms"], lat["p99_ms"] <= 20, "<= 20")

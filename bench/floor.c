@@ -13,8 +13,15 @@
  * and renamed_p50_ms/renamed_p99_ms, the same clock stopped after the rename, before the directory
  * fsync (the file is visible to a consumer from then on).
  *
+ * With --group BATCH, the durable enqueue as RunnerHost's group commit performs it for BATCH
+ * concurrent producers, done by one thread with no other work: per round, BATCH times
+ * open/write/sync_file_range(WRITE) (writeback started), then fsync and close each file, rename
+ * each to .pck, and one fsync of the directory. That is the ceiling of `bench switchboard
+ * --producers BATCH` on the same disk, reached only if every round is full. Prints one JSON line.
+ *
  * usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]
  *        floor DIR MESSAGES SIZE --latency PAUSE_MS
+ *        floor DIR MESSAGES SIZE --group BATCH
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,7 +45,8 @@ static void die(const char *what, const char *path) {
 
 static void usage(void) {
     fprintf(stderr, "usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]\n"
-                    "       floor DIR MESSAGES SIZE --latency PAUSE_MS\n");
+                    "       floor DIR MESSAGES SIZE --latency PAUSE_MS\n"
+                    "       floor DIR MESSAGES SIZE --group BATCH\n");
     exit(2);
 }
 
@@ -95,6 +103,46 @@ static int latency(const char *dir, long messages, size_t size, long pause_ms) {
     return 0;
 }
 
+#define MAX_GROUP 64
+
+static int group(const char *dir, long messages, size_t size, int batch) {
+    char *data = malloc(size);
+    if (!data) die("malloc", "");
+    memset(data, 'x', size);
+    static char tmp[MAX_GROUP][4096], pck[MAX_GROUP][4096];
+    int fds[MAX_GROUP];
+    long rounds = 0, done = 0;
+    double start = now();
+    while (done < messages) {
+        int n = messages - done < batch ? (int)(messages - done) : batch;
+        for (int i = 0; i < n; i++) {
+            snprintf(tmp[i], sizeof tmp[i], "%s/%ld.%06ld+group%d.pck.tmp", dir, (long)time(NULL), done + i, (int)getpid());
+            snprintf(pck[i], sizeof pck[i], "%s/%ld.%06ld+group%d.pck", dir, (long)time(NULL), done + i, (int)getpid());
+            fds[i] = open(tmp[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+            if (fds[i] < 0) die("open", tmp[i]);
+            if (write(fds[i], data, size) != (ssize_t)size) die("write", tmp[i]);
+            sync_file_range(fds[i], 0, 0, SYNC_FILE_RANGE_WRITE);   /* a hint, as in RunnerHost */
+        }
+        for (int i = 0; i < n; i++) {
+            if (fsync(fds[i]) != 0) die("fsync", tmp[i]);
+            close(fds[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            if (rename(tmp[i], pck[i]) != 0) die("rename", tmp[i]);
+        }
+        int dfd = open(dir, O_RDONLY | O_CLOEXEC);
+        if (dfd < 0) die("open", dir);
+        if (fsync(dfd) != 0) die("fsync", dir);
+        close(dfd);
+        done += n;
+        rounds++;
+    }
+    double elapsed = now() - start;
+    printf("{\"scenario\":\"floor-group\",\"batch\":%d,\"messages\":%ld,\"size\":%zu,\"rounds\":%ld,\"elapsed_s\":%.3f,\"msgs_per_s\":%.1f}\n",
+           batch, messages, size, rounds, elapsed, messages / elapsed);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) usage();
     const char *dir = argv[1];
@@ -103,6 +151,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[4], "--latency") == 0) {
         if (argc != 6 || messages < 1 || atol(argv[5]) < 0) usage();
         return latency(dir, messages, size, atol(argv[5]));
+    }
+    if (strcmp(argv[4], "--group") == 0) {
+        if (argc != 6 || messages < 1 || atoi(argv[5]) < 1 || atoi(argv[5]) > MAX_GROUP) usage();
+        return group(dir, messages, size, atoi(argv[5]));
     }
     int do_fsync = strcmp(argv[4], "fsync") == 0;
     int round_trip = argc > 5 && strcmp(argv[5], "--round-trip") == 0;

@@ -312,7 +312,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         return Published(filebase);
     }
 
-    // Runners are woken only once the entry is durable, as before group commit.
+    // The in-process signal waits for durability; a runner watching the directory may already have
+    // seen the rename (docs/queue-format.md: at least once, never lost).
     private string Published(string filebase)
     {
         _notifier.Signal(Directory);

@@ -122,6 +122,46 @@ public sealed class EnqueueGroupCommit
         }
 
         Interlocked.Increment(ref _rounds);
+        try
+        {
+            Commit(round);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything unforeseen fails the round's members instead of stranding the group with a
+            // leader that never hands over; the next enqueue leads afresh.
+            foreach (var member in round)
+            {
+                member.Error ??= ex;
+                member.File.Dispose();
+            }
+        }
+
+        Member? next = null;
+        lock (_lock)
+        {
+            if (_pending.Count > 0)
+            {
+                next = _pending[0];
+            }
+            else
+            {
+                _leaderActive = false;
+            }
+        }
+
+        foreach (var member in round)
+        {
+            // TrySet: the member that was handed this round's lead had its turn set already.
+            member.Turn.TrySetResult(true);
+        }
+
+        // Handing over (rather than leading again) lets this caller return at once.
+        next?.Turn.SetResult(false);
+    }
+
+    private void Commit(List<Member> round)
+    {
         // Phase 1: every file durable before any of them becomes visible under its final name.
         foreach (var member in round)
         {
@@ -166,27 +206,6 @@ public sealed class EnqueueGroupCommit
             }
         }
 
-        Member? next = null;
-        lock (_lock)
-        {
-            if (_pending.Count > 0)
-            {
-                next = _pending[0];
-            }
-            else
-            {
-                _leaderActive = false;
-            }
-        }
-
-        foreach (var member in round)
-        {
-            // TrySet: the member that was handed this round's lead had its turn set already.
-            member.Turn.TrySetResult(true);
-        }
-
-        // Handing over (rather than leading again) lets this caller return at once.
-        next?.Turn.SetResult(false);
     }
 
     private void Flush(Member member)

@@ -173,6 +173,21 @@ public sealed class GroupCommitTests
         Assert.That(group.DirectorySyncCount, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task An_unexpected_failure_fails_its_round_and_the_next_enqueue_still_commits()
+    {
+        var operations = new RecordingOperations { UnexpectedFailureOf = "t0" };
+        var group = new EnqueueGroupCommit(_env.Root, operations);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => group.CommitAsync(Pending(0)));
+        var next = group.CommitAsync(Pending(1));
+
+        Assert.That(await Task.WhenAny(next, Task.Delay(TimeSpan.FromSeconds(10))), Is.SameAs(next), "the group is not left with a leader that never hands over");
+        await next;
+        Assert.That(error!.InnerException, Is.InstanceOf<InvalidOperationException>());
+        Assert.That(operations.Events, Does.Contain("rename t1").And.Not.Contain("rename t0"));
+    }
+
     private static PendingFile Pending(int i) => new(null, $"t{i}", $"f{i}");
 
     // Records each step; can hold one file's fsync until released, and fail chosen steps.
@@ -192,12 +207,19 @@ public sealed class GroupCommitTests
 
         public bool FailDirectoryFsync { get; init; }
 
+        public string? UnexpectedFailureOf { get; init; }
+
         public void FlushFile(PendingFile file)
         {
             if (file.TemporaryPath == HoldFlushOf)
             {
                 Held.Release();
                 Release.Wait();
+            }
+
+            if (file.TemporaryPath == UnexpectedFailureOf)
+            {
+                throw new InvalidOperationException("a bug in a file system step");
             }
 
             if (file.TemporaryPath == FailFlushOf)

@@ -10,7 +10,7 @@
 #
 # All three sides (Mailman, the C floor, RunnerHost) run on the same filesystem, each scenario in its
 # own fresh directory. BENCH_FS chooses it:
-#   loop (default)  a fresh journaled ext4 (mkfs.ext4 defaults, as Debian installs it) in a sparse
+#   loop (default)  a fresh journaled ext4 (mkfs.ext4 defaults, as Debian installs it) in a zero-filled
 #                   BENCH_FS_SIZE (4G) image under ${TMPDIR:-/tmp}, loop-mounted for this run and
 #                   unmounted and deleted on exit. Needs root; otherwise, or when the mount fails, it
 #                   warns and falls back to dir. A reused filesystem, above all ext4 without a
@@ -20,8 +20,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-DURABLE_N=${DURABLE_N:-2000}
-NOFSYNC_N=${NOFSYNC_N:-20000}
+DURABLE_N=${DURABLE_N:-10000}   # long enough to measure a warm process (cold start has its own scenario)
+NOFSYNC_N=${NOFSYNC_N:-50000}
 MAILMAN_N=${MAILMAN_N:-1000}
 LATENCY_N=${LATENCY_N:-200}
 LATENCY_PAUSE_MS=${LATENCY_PAUSE_MS:-20}
@@ -89,7 +89,9 @@ setup_loop() {
     command -v "$out" >/dev/null || { why="$out not found"; return 1; }
   done
   img=$(mktemp "$base/compare-mailman-fs.XXXXXX") || { why="mktemp in $base failed"; return 1; }
-  out=$(truncate -s "$BENCH_FS_SIZE" "$img" 2>&1) || { why=$out; return 1; }
+  # Written in full, not sparse: otherwise the first writes into each region of the image also
+  # allocate blocks in the backing file, which slows whichever side happens to be measured first.
+  out=$(dd if=/dev/zero of="$img" bs=4M count="$BENCH_FS_SIZE" iflag=count_bytes conv=fsync status=none 2>&1) || { why="dd: $out"; return 1; }
   out=$(mkfs.ext4 -q -F "$img" 2>&1) || { why="mkfs.ext4: $out"; return 1; }
   mnt=$(mktemp -d "$base/compare-mailman-mnt.XXXXXX") || { why="mktemp -d in $base failed"; return 1; }
   out=$(mount -t ext4 -o loop "$img" "$mnt" 2>&1) || { why=$out; return 1; }
@@ -128,7 +130,7 @@ read -r fs_dev fs_type fs_opts fs_journal < <(describe_fs "$work")
 fs_note="the existing filesystem of $base"
 if [ "$BENCH_FS" = loop ]; then
   read -r b_dev b_type _ b_journal < <(describe_fs "$img")
-  fs_note="fresh $BENCH_FS_SIZE sparse image $img on $b_dev $b_type, journal $b_journal"
+  fs_note="fresh $BENCH_FS_SIZE zero-filled image $img on $b_dev $b_type, journal $b_journal"
 fi
 kernel=$(uname -r)
 cores=$(nproc)
@@ -173,6 +175,11 @@ floor() { local d; d=$(mktemp -d "$work/floor.XXXXXX"); "$work/floor" "$d" "$@";
 mailman() { local d; d=$(mktemp -d "$work/mailman.XXXXXX"); (cd "$d" && TMPDIR="$d" "$PY" "$here/mailman_bench.py" "$@"); rm -rf "$d"; }
 
 # --- measurements --------------------------------------------------------------------------------
+# A fresh ext4 runs its first few thousand fsyncs up to ~30 % slower (lazy initialization), which
+# would handicap whichever side goes first (Mailman). One discarded pass of each kind warms it up.
+echo "== warming up the filesystem (discarded)" >&2
+floor "$DURABLE_N" "$SIZE" fsync --round-trip > /dev/null
+floor "$NOFSYNC_N" "$SIZE" nofsync --round-trip > /dev/null
 echo "== Mailman 3.3.8 ($MAILMAN_N messages)" >&2
 mailman "$MAILMAN_N" | record
 

@@ -24,6 +24,9 @@ namespace RunnerHost.Host.Queues;
 /// </remarks>
 public sealed class EnqueueGroupCommit
 {
+    /// <summary>How long a leader waits for the company its previous round had (200 µs: a fraction of one fsync).</summary>
+    public static readonly TimeSpan MaxWaitForCompany = TimeSpan.FromMicroseconds(200);
+
     private readonly string _directory;
     private readonly IPublishOperations _operations;
     private readonly Lock _lock = new();
@@ -77,9 +80,6 @@ public sealed class EnqueueGroupCommit
             throw new IOException($"Enqueue of {Path.GetFileName(file.FinalPath)} is not durable: {error.Message}", error);
         }
     }
-
-    /// <summary>How long a leader waits for the company its previous round had (200 µs: a fraction of one fsync).</summary>
-    public static readonly TimeSpan MaxWaitForCompany = TimeSpan.FromMicroseconds(200);
 
     // Spins (yielding) rather than blocks: blocking waits have millisecond granularity, longer
     // than the fsync this wait is meant to share.

@@ -58,12 +58,10 @@ public static partial class DurableFiles
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> to a new file (it must not exist), fsyncing it when asked.</summary>
-    /// <remarks>
-    /// Unbuffered (BufferSize 0) and one positional write; no exclusive lock is asked for (nobody else
-    /// knows a fresh temporary name). Compared with the former buffered FileShare.None stream in
-    /// bench/Benchmarks (WriteBenchmarks); not yet shown to be faster.
-    /// </remarks>
+    /// <summary>
+    /// Writes <paramref name="content"/> to a new file (it must not exist unless
+    /// <paramref name="replaceExisting"/>), fsyncing it when asked.
+    /// </summary>
     public static void WriteNewFile(string path, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {
         using var stream = CreateAndWrite(path, content, replaceExisting);
@@ -166,8 +164,8 @@ public static partial class DurableFiles
 
     /// <summary>
     /// The first half of <see cref="Publish"/>: write and (when asked) fsync <paramref name="tempPath"/>,
-    /// then rename it to <paramref name="finalPath"/>. The caller must still fsync the directory
-    /// (e.g. through an <see cref="EnqueueGroupCommit"/>) before treating the file as durable.
+    /// then rename it to <paramref name="finalPath"/>. The rename is durable only after a directory
+    /// fsync; durable enqueues use <see cref="WritePending"/> and an <see cref="EnqueueGroupCommit"/> instead.
     /// </summary>
     public static void WriteAndRename(string tempPath, string finalPath, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {

@@ -295,15 +295,30 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         var due = notBefore is { } later && later > now ? later : now;
         string filebase = QueueFileName.Create(message, data.ListId, QueueFileName.ToUnixSeconds(due));
         byte[] file = QueueFileFormat.Encode(data, message);
-        DurableFiles.EnsureDirectory(Directory);
         string temporary = PathOf(filebase, Ready + Temporary), final = PathOf(filebase, Ready);
         if (!_options.Fsync)
         {
-            DurableFiles.WriteAndRename(temporary, final, file, fsync: false);
+            InQueueDirectory(() => DurableFiles.WriteAndRename(temporary, final, file, fsync: false));
             return Task.FromResult(Published(filebase));
         }
 
-        return CommitAsync(DurableFiles.WritePending(temporary, final, file), filebase);
+        PendingFile? pending = null;
+        InQueueDirectory(() => pending = DurableFiles.WritePending(temporary, final, file));
+        return CommitAsync(pending!, filebase);
+    }
+
+    // The queue directory is created on demand: when a write finds it missing, not before every enqueue.
+    private void InQueueDirectory(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (DirectoryNotFoundException)
+        {
+            DurableFiles.EnsureDirectory(Directory);
+            write();
+        }
     }
 
     private async Task<string> CommitAsync(PendingFile pending, string filebase)

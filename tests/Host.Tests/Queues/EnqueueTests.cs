@@ -26,6 +26,22 @@ public sealed class EnqueueTests
         _env.Dispose();
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task A_missing_queue_directory_is_created_by_the_enqueue_even_after_it_was_removed(bool fsync)
+    {
+        using var switchboard = _env.Create("created", fsync: fsync);
+        var metadata = new MessageData { ["listid"] = "t.example.com" };
+
+        string first = await switchboard.EnqueueAsync(TestMessage(), metadata);
+        Directory.Delete(switchboard.Directory, recursive: true);
+        string second = await switchboard.EnqueueAsync(TestMessage(), metadata);
+
+        Assert.That(File.Exists(Path.Combine(switchboard.Directory, first + ".pck")), Is.False, "removed with its directory");
+        Assert.That(File.Exists(Path.Combine(switchboard.Directory, second + ".pck")), Is.True);
+        Assert.That(Directory.GetFiles(switchboard.Directory, "*.tmp"), Is.Empty);
+    }
+
     [Test]
     public async Task Extra_wins_and_caller_dictionaries_are_unchanged()
     {

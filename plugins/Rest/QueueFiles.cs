@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using RunnerHost.Host.Queues;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Plugins.Rest;
@@ -17,100 +14,80 @@ internal sealed record EntryContent(string State, JsonElement? Metadata, byte[]?
 /// Read-only access to queue entries by file name (docs/queue-format.md). The contract's
 /// <see cref="ISwitchboard"/> can only take entries, and a read must not disturb a runner, so entries
 /// are read from <c>queue_dir/NAME/</c>; everything that changes a queue goes through the switchboards.
+/// Names, files and entries are read by the host's own parsers (compiled in from src/Host/Queues, see
+/// Rest.csproj), so the API and the runners never disagree about an entry.
 /// </summary>
-internal sealed partial class QueueFiles(string queueDir, ISwitchboardRegistry queues)
+internal sealed class QueueFiles(string queueDir, ISwitchboardRegistry queues, TimeProvider clock)
 {
-    private const int TrailerLength = 70;
-
     public IReadOnlyList<string> Names => queues.Names;
 
     public ISwitchboard? Find(string name) => queues.TryGet(name, out var switchboard) ? switchboard : null;
 
-    /// <summary>True for names shaped like <c>&lt;time&gt;+&lt;40 hex&gt;</c>; anything else (a <c>/</c>, <c>..</c>, …) is refused before it reaches the file system.</summary>
-    public static bool IsFilebase(string filebase) => FilebasePattern().IsMatch(filebase);
+    /// <summary>True for names the host's parser accepts as <c>&lt;time&gt;+&lt;40 hex&gt;</c>; anything else (a <c>/</c>, <c>..</c>, …) is refused before it reaches the file system.</summary>
+    public bool IsFilebase(string filebase) => QueueFileName.TryParse(filebase, clock.GetUtcNow(), out _, out _);
 
     /// <summary>The entries of a queue, FIFO: ready (<c>.pck</c>, or <c>.psv</c> in bad) and taken (<c>.bak</c>).</summary>
-    public static IReadOnlyList<QueueItem> List(ISwitchboard queue)
+    public IReadOnlyList<QueueItem> List(ISwitchboard queue)
     {
         ArgumentNullException.ThrowIfNull(queue);
         string ready = ReadyExtension(queue.Name);
+        var now = clock.GetUtcNow();
         return
         [
-            .. queue.GetFiles(ready).Select(f => new QueueItem(f, DueTime(f), "ready"))
-                .Concat(queue.GetFiles(".bak").Select(f => new QueueItem(f, DueTime(f), "taken")))
+            .. Items(queue.GetFiles(ready), "ready", now)
+                .Concat(Items(queue.GetFiles(QueueDirectoryScan.TakenExtension), "taken", now))
                 .OrderBy(i => i.Due).ThenBy(i => i.Filebase, StringComparer.Ordinal),
         ];
     }
 
-    /// <summary>When an entry becomes due: the time part of its name.</summary>
-    public static DateTimeOffset DueTime(string filebase)
-    {
-        string time = filebase.Split('+')[0];
-        return double.TryParse(time, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
-            ? DateTimeOffset.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond))
-            : DateTimeOffset.UnixEpoch;
-    }
+    /// <summary>When an entry becomes due: the time part of its name; null when the name does not parse.</summary>
+    public DateTimeOffset? DueTime(string filebase) =>
+        QueueFileName.TryParse(filebase, clock.GetUtcNow(), out var parts, out _) ? parts.Due : null;
 
-    public static string ReadyExtension(string queueName) => queueName == QueueNames.Bad ? ".psv" : ".pck";
+    public static string ReadyExtension(string queueName) =>
+        queueName == QueueNames.Bad ? QueueDirectoryScan.PreservedExtension : QueueDirectoryScan.ReadyExtension;
 
     public string DirectoryOf(string queueName) => Path.Combine(queueDir, queueName);
 
     /// <summary>Reads an entry in place; null when there is no such file.</summary>
-    public async Task<EntryContent?> ReadAsync(string queueName, string filebase, CancellationToken cancellationToken)
+    public Task<EntryContent?> ReadAsync(string queueName, string filebase, CancellationToken cancellationToken)
     {
-        foreach (var (extension, state) in new[] { (ReadyExtension(queueName), "ready"), (".bak", "taken") })
+        foreach (var (extension, state) in new[] { (ReadyExtension(queueName), "ready"), (QueueDirectoryScan.TakenExtension, "taken") })
         {
-            byte[] bytes;
-            try
-            {
-                bytes = await File.ReadAllBytesAsync(Path.Combine(DirectoryOf(queueName), filebase + extension), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = EntryFileReader.Read(Path.Combine(DirectoryOf(queueName), filebase + extension));
+            if (read.IsMissing)
             {
                 continue;
             }
 
-            return Parse(bytes, state);
+            return Task.FromResult<EntryContent?>(read.Bytes is { } bytes ? Parse(bytes, state) : new EntryContent(state, null, null, read.Problem));
         }
 
-        return null;
+        return Task.FromResult<EntryContent?>(null);
+    }
+
+    private static IEnumerable<QueueItem> Items(IEnumerable<string> filebases, string state, DateTimeOffset now)
+    {
+        foreach (string filebase in filebases)
+        {
+            // The switchboard lists only names that parse; one that does not is skipped, never guessed at.
+            if (QueueFileName.TryParse(filebase, now, out var parts, out _))
+            {
+                yield return new QueueItem(filebase, parts.Due, state);
+            }
+        }
     }
 
     private static EntryContent Parse(byte[] bytes, string state)
     {
-        int newline = Array.IndexOf(bytes, (byte)'\n', 0, Math.Min(bytes.Length, 128));
-        var fields = newline < 0 ? [] : Encoding.ASCII.GetString(bytes, 0, newline).Split(' ');
-        if (fields.Length != 4 || fields[0] != "RUNNERHOST-QUEUE" || fields[1] != "1"
-            || !int.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture, out int metadataLength)
-            || !int.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out int messageLength))
+        var content = QueueFileFormat.ReadWhatYouCan(bytes);
+        if (content.Problems.Count > 0)
         {
-            return new EntryContent(state, null, null, "malformed header (not a version 1 queue entry)");
+            return new EntryContent(state, null, null, string.Join("; ", content.Problems));
         }
 
-        long end = (long)newline + 1 + metadataLength + messageLength;
-        if (bytes.Length != end + TrailerLength)
-        {
-            return new EntryContent(state, null, null, $"truncated or too long: expected {end + TrailerLength} bytes got {bytes.Length}");
-        }
-
-        string trailer = Encoding.ASCII.GetString(bytes, (int)end, TrailerLength);
-        string hash = Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(0, (int)end)));
-        if (trailer != $"\nEND {hash}\n")
-        {
-            return new EntryContent(state, null, null, "checksum mismatch or malformed trailer");
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(bytes.AsMemory(newline + 1, metadataLength));
-            return new EntryContent(state, document.RootElement.Clone(), bytes[(newline + 1 + metadataLength)..(int)end], null);
-        }
-        catch (JsonException ex)
-        {
-            return new EntryContent(state, null, null, $"metadata JSON invalid: {ex.Message}");
-        }
+        using var document = JsonDocument.Parse(MetadataJson.Serialize(content.Metadata!));
+        return new EntryContent(state, document.RootElement.Clone(), content.Message!.Value.ToArray(), null);
     }
-
-    [GeneratedRegex(@"^[0-9]+(\.[0-9]+)?\+[0-9a-f]{40}$")]
-    private static partial Regex FilebasePattern();
 }

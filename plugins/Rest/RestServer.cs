@@ -34,7 +34,7 @@ internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queue
         builder.Services.AddSingleton(queues);
         builder.Services.AddSingleton(lists);
         builder.Services.AddSingleton(clock);
-        builder.Services.AddSingleton(new QueueFiles(options.QueueDir, queues));
+        builder.Services.AddSingleton(new QueueFiles(options.QueueDir, queues, clock));
         builder.Services.AddSingleton(shuntReplay);
         builder.Services.AddSingleton(metrics);
 

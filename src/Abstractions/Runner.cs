@@ -338,7 +338,8 @@ public abstract class Runner
         }
         catch (Exception ex)
         {
-            Logger.LogError(ex, "{Runner} skipping and preserving unparseable message: {Filebase}: {Error}", Identity, filebase, ex.Message);
+            // A damaged entry is described by its message; a stack is only worth logging for a surprise.
+            Logger.LogError(ex is QueueEntryCorruptException ? null : ex, "{Runner} skipping and preserving unparseable message: {Filebase}: {Error}", Identity, filebase, ex.Message);
             await switchboard.FinishAsync(filebase, preserve: true, reason: $"unreadable: {ex.Message}", cancellationToken: CancellationToken.None).ConfigureAwait(false);
             return;
         }

@@ -21,7 +21,7 @@ internal static class QueueEndpoints
             var now = clock.GetUtcNow();
             return TypedResults.Ok(files.Names.Select(name =>
             {
-                var items = QueueFiles.List(files.Find(name)!);
+                var items = files.List(files.Find(name)!);
                 var due = items.Where(i => i.Due <= now).ToList();
                 return new
                 {
@@ -38,7 +38,7 @@ internal static class QueueEndpoints
                 : Results.Ok(new
                 {
                     name,
-                    entries = QueueFiles.List(queue).Select(i => new { filebase = i.Filebase, due = i.Due, state = i.State }).ToList(),
+                    entries = files.List(queue).Select(i => new { filebase = i.Filebase, due = i.Due, state = i.State }).ToList(),
                 }));
 
         app.MapGet("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, CancellationToken cancellationToken) =>
@@ -62,7 +62,7 @@ internal static class QueueEndpoints
             {
                 queue = name,
                 filebase,
-                due = QueueFiles.DueTime(filebase),
+                due = files.DueTime(filebase),
                 state = content.State,
                 metadata = content.Metadata,
                 // Latin-1 keeps every byte of an 8-bit message as one character; UTF-8 text is shown as UTF-8.
@@ -112,6 +112,11 @@ internal static class QueueEndpoints
         if (files.Find(name) is not { } queue)
         {
             return NoSuchQueue(name);
+        }
+
+        if (name == QueueNames.Bad)
+        {
+            return Results.Problem(title: "Not an injection target", detail: $"Queue '{QueueNames.Bad}' holds preserved entries and takes no new ones; inject into another queue.", statusCode: StatusCodes.Status409Conflict);
         }
 
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), MessageMediaType, StringComparison.OrdinalIgnoreCase))
@@ -177,7 +182,7 @@ internal static class QueueEndpoints
 
     internal static IResult? Validate(string name, string filebase, QueueFiles files)
     {
-        if (!QueueFiles.IsFilebase(filebase))
+        if (!files.IsFilebase(filebase))
         {
             return Results.Problem(title: "Invalid filebase", detail: $"'{filebase}' is not a queue entry name (<time>+<40 hex digits>).", statusCode: StatusCodes.Status400BadRequest);
         }

@@ -41,6 +41,11 @@ public static class BadCommand
                     $"{entry.Name}  {entry.Size}  {FormatAge(now - entry.PreservedAt)}  {entry.Reason.ReplaceLineEndings(" ")}")).ConfigureAwait(false);
             }
 
+            foreach (var stray in Entries(environment).ListStrays())
+            {
+                await Console.Out.WriteLineAsync($"STRAY {stray.FileName}: {stray.Problem}").ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         }));
         return command;
@@ -54,8 +59,9 @@ public static class BadCommand
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption));
             string path = Entries(environment).PathOf(result.GetRequiredValue(nameArgument));
-            var report = await EntryInspector.InspectAsync(path, cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteAsync(EntryReportWriter.ToText(report)).ConfigureAwait(false);
+            var now = environment.Services.Clock.GetUtcNow();
+            var report = await EntryInspector.InspectAsync(path, now, cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteAsync(EntryReportWriter.ToText(report, now)).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -71,6 +77,10 @@ public static class BadCommand
             using var environment = CommandEnvironment.Open(result.GetValue(configOption));
             var entries = Entries(environment);
             var target = OperationArguments.Queue(environment.Services, result.GetRequiredValue(toOption));
+            if (target.Name == RunnerHost.Queues.QueueNames.Bad)
+            {
+                throw new UsageException("--to bad: the entries are already there; name the queue they should go to");
+            }
 
             // Every name is checked before anything moves.
             var paths = result.GetRequiredValue(namesArgument).Select(name => (Name: name, Path: entries.PathOf(name))).ToList();

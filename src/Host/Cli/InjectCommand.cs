@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MimeKit;
 using RunnerHost.Messages;
+using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Cli;
 
@@ -42,6 +43,11 @@ public static class InjectCommand
             if (!environment.Services.Queues.TryGet(queueName, out var queue))
             {
                 throw new UsageException($"No such queue: {queueName}");
+            }
+
+            if (queueName == QueueNames.Bad)
+            {
+                throw new UsageException($"queue '{QueueNames.Bad}' holds preserved entries and takes no new ones; inject into another queue ('runner-host bad requeue' moves entries out of bad)");
             }
 
             var metadata = new MessageData { [MessageDataKeys.ListId] = list.ListId };

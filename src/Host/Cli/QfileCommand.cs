@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RunnerHost.Host.Operations;
+using RunnerHost.Host.Queues;
 
 namespace RunnerHost.Host.Cli;
 
@@ -19,21 +20,25 @@ public static class QfileCommand
             string[] files = result.GetRequiredValue(filesArgument);
             foreach (var file in files)
             {
-                if (!File.Exists(file))
+                switch (EntryFileReader.KindOf(file))
                 {
-                    throw new UsageException($"no such file: {file}");
+                    case EntryFileKind.Missing:
+                        throw new UsageException($"no such file: {file}");
+                    case EntryFileKind.Directory:
+                        throw new UsageException($"{file} is a directory, not a queue file");
                 }
             }
 
             var reports = new List<EntryReport>();
+            var now = DateTimeOffset.UtcNow;
             foreach (var file in files)
             {
-                reports.Add(await EntryInspector.InspectAsync(file, cancellationToken).ConfigureAwait(false));
+                reports.Add(await EntryInspector.InspectAsync(file, now, cancellationToken).ConfigureAwait(false));
             }
 
             await Console.Out.WriteAsync(result.GetValue(jsonOption)
-                ? EntryReportWriter.ToJson(reports)
-                : string.Join("\n", reports.Select(EntryReportWriter.ToText))).ConfigureAwait(false);
+                ? EntryReportWriter.ToJson(reports, now)
+                : string.Join("\n", reports.Select(r => EntryReportWriter.ToText(r, now)))).ConfigureAwait(false);
 
             // Damaged files are shown, but a script must be able to tell.
             return reports.Any(r => r.Damaged) ? ExitCodes.Failure : ExitCodes.Success;

@@ -10,6 +10,9 @@ namespace RunnerHost.Host.Cli;
 /// <summary><c>runner-host queues [--json]</c>: every configured queue with its depth per slice and a qshape-style age histogram, and whether the master runs.</summary>
 public static class QueuesCommand
 {
+    // The JSON names this many strays per queue (stray_count has them all): a flooded directory stays printable.
+    private const int MaxStraysListed = 100;
+
     public static Command Create(Option<string?> configOption)
     {
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON." };
@@ -59,6 +62,30 @@ public static class QueuesCommand
             text.Append(string.Join("  ", cells).TrimEnd()).Append('\n');
         }
 
+        foreach (var shape in shapes)
+        {
+            if (shape.NextDue is { } next)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"later: {shape.Name} has {Entries(shape.NotYetDue)} kept for later; the next is due {next:yyyy-MM-dd'T'HH:mm:ss'Z'}\n");
+            }
+        }
+
+        foreach (var shape in shapes)
+        {
+            if (shape.ListingProblem is { } problem)
+            {
+                text.Append("ERROR: ").Append(shape.Name).Append(": ").Append(problem).Append('\n');
+            }
+
+            if (shape.Strays is { Count: > 0 } strays)
+            {
+                // Nothing will ever process these: name them (a few) so the operator can act.
+                var shown = strays.Take(3).Select(n => $"{n.FileName} ({n.Problem})");
+                string more = strays.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $", and {strays.Count - 3} more") : string.Empty;
+                text.Append(CultureInfo.InvariantCulture, $"STRAY: {shape.Name} holds {strays.Count} {(strays.Count == 1 ? "file" : "files")} that no runner processes: {string.Join("; ", shown)}{more}\n");
+            }
+        }
+
         text.Append(masterPid is { } pid
             ? string.Create(CultureInfo.InvariantCulture, $"master: running (pid {pid})\n")
             : "master: not running (nothing drains these queues; 'runner-host start')\n");
@@ -105,6 +132,31 @@ public static class QueuesCommand
                 }
 
                 json.WriteEndObject();
+                if (shape.NextDue is { } next)
+                {
+                    json.WriteString("next_due", next.ToString("O", CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    json.WriteNull("next_due");
+                }
+
+                json.WriteNumber("stray_count", shape.Strays?.Count ?? 0);
+                json.WriteStartArray("strays");
+                foreach (var stray in (shape.Strays ?? []).Take(MaxStraysListed))
+                {
+                    json.WriteStartObject();
+                    json.WriteString("name", stray.FileName);
+                    json.WriteString("problem", stray.Problem);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+                if (shape.ListingProblem is { } problem)
+                {
+                    json.WriteString("listing_problem", problem);
+                }
+
                 if (shape.OldestAge is { } oldest)
                 {
                     json.WriteNumber("oldest_age_seconds", Math.Round(oldest.TotalSeconds, 3));
@@ -123,6 +175,8 @@ public static class QueuesCommand
 
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
+
+    private static string Entries(int count) => count == 1 ? "1 entry" : string.Create(CultureInfo.InvariantCulture, $"{count} entries");
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -11,7 +11,9 @@ namespace RunnerHost.Host.Operations;
 /// <param name="Content">What could be read (all of it for a sound file) and the problems found.</param>
 /// <param name="Reason">The <c>.reason</c> sidecar of a <c>.psv</c>, when present and readable.</param>
 /// <param name="ReasonProblem">Why the sidecar could not be read, when it could not.</param>
-public sealed record EntryReport(string File, string Kind, long Size, PartialEntry Content, MessageData? Reason, string? ReasonProblem)
+/// <param name="Due">When the entry is due, from its name (the one name parser); null when the name is not a filebase.</param>
+/// <param name="NameProblem">Why the name is not a filebase, when it is not.</param>
+public sealed record EntryReport(string File, string Kind, long Size, PartialEntry Content, MessageData? Reason, string? ReasonProblem, DateTimeOffset? Due = null, string? NameProblem = null)
 {
     /// <summary>True when the file is not a sound entry.</summary>
     public bool Damaged => Content.Problems.Count > 0;
@@ -23,12 +25,15 @@ public sealed record EntryReport(string File, string Kind, long Size, PartialEnt
 /// <summary>Reads queue files for <c>qfile</c> without ever changing them.</summary>
 public static class EntryInspector
 {
-    /// <summary>Reads <paramref name="path"/>; damaged files are reported, not thrown.</summary>
-    public static async Task<EntryReport> InspectAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Reads <paramref name="path"/>; damaged files, and files that are no regular file, are reported, not thrown.</summary>
+    public static Task<EntryReport> InspectAsync(string path, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         string full = Path.GetFullPath(path);
-        byte[] bytes = await File.ReadAllBytesAsync(full, cancellationToken).ConfigureAwait(false);
-        var content = QueueFileFormat.ReadWhatYouCan(bytes);
+        var read = EntryFileReader.Read(full);
+        var content = read.Bytes is { } bytes
+            ? QueueFileFormat.ReadWhatYouCan(bytes)
+            : new PartialEntry(null, null, null, null, null, null, false, [read.IsMissing ? "the file vanished" : read.Problem!]);
         MessageData? reason = null;
         string? reasonProblem = null;
         string sidecar = full + PreservedEntries.ReasonSuffix;
@@ -37,20 +42,28 @@ public static class EntryInspector
             (reason, reasonProblem) = ReadReason(sidecar);
         }
 
-        return new EntryReport(full, KindOf(full), bytes.LongLength, content, reason, reasonProblem);
+        // The name is read by the one name parser, as the runner reads it.
+        var scanned = QueueDirectoryScan.Classify(Path.GetFileName(full), isDirectory: false, isBadDirectory: full.EndsWith(PreservedEntries.Extension, StringComparison.Ordinal), now);
+        string? nameProblem = scanned.Parts is not null ? null : scanned.Problem ?? "the name is not <time>+<digest> (a quarantined name)";
+        return Task.FromResult(new EntryReport(full, KindOf(full, read.Kind), read.Bytes?.LongLength ?? 0, content, reason, reasonProblem, scanned.Parts?.Due, nameProblem));
     }
 
     /// <summary>Reads a <c>.reason</c> sidecar: the reason, or why there is none.</summary>
     public static (MessageData? Reason, string? Problem) ReadReason(string sidecar)
     {
-        if (!File.Exists(sidecar))
+        var read = EntryFileReader.Read(sidecar);
+        if (read.IsMissing)
         {
             return (null, $"no reason file ({Path.GetFileName(sidecar)})");
         }
 
+        if (read.Bytes is not { } json)
+        {
+            return (null, $"reason file unreadable: {read.Problem}");
+        }
+
         try
         {
-            byte[] json = File.ReadAllBytes(sidecar);
             return (MetadataJson.Deserialize(json), null);
         }
         catch (JsonException ex)
@@ -59,7 +72,9 @@ public static class EntryInspector
         }
     }
 
-    private static string KindOf(string path) => Path.GetExtension(path) switch
+    private static string KindOf(string path, EntryFileKind kind) => kind is not (EntryFileKind.Regular or EntryFileKind.Missing)
+        ? $"not a queue entry: {EntryFileReader.Describe(kind)} (not opened)"
+        : Path.GetExtension(path) switch
     {
         ".pck" => "ready entry (.pck)",
         ".bak" => "entry taken by a runner (.bak)",

@@ -14,13 +14,24 @@ public static class EntryReportWriter
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The human form: file facts, problems, metadata (Mailman's dump format), the error record, the message, the reason.</summary>
-    public static string ToText(EntryReport report)
+    public static string ToText(EntryReport report, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(report);
         var content = report.Content;
         var text = new StringBuilder();
         text.Append("File: ").Append(report.File).Append('\n');
         text.Append("Kind: ").Append(report.Kind).Append('\n');
+        if (report.Due is { } due)
+        {
+            // A kept-queued entry waits until the time in its name; say when, and how long that is from now.
+            string when = due > now ? $"in {Cli.StatusCommand.Duration(due - now)}" : "due now";
+            text.Append(CultureInfo.InvariantCulture, $"Due: {due:yyyy-MM-dd'T'HH:mm:ss.fff'Z'} ({when})\n");
+        }
+        else if (report.NameProblem is { } nameProblem)
+        {
+            text.Append("Name: ").Append(nameProblem).Append('\n');
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"Size: {report.Size} bytes\n");
         text.Append("Format: ").Append(DescribeFormat(content)).Append('\n');
         if (report.Damaged)
@@ -76,7 +87,7 @@ public static class EntryReportWriter
     }
 
     /// <summary>A JSON array with one object per report.</summary>
-    public static string ToJson(IEnumerable<EntryReport> reports)
+    public static string ToJson(IEnumerable<EntryReport> reports, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(reports);
         using var buffer = new MemoryStream();
@@ -85,7 +96,7 @@ public static class EntryReportWriter
             json.WriteStartArray();
             foreach (var report in reports)
             {
-                WriteReport(json, report);
+                WriteReport(json, report, now);
             }
 
             json.WriteEndArray();
@@ -94,12 +105,23 @@ public static class EntryReportWriter
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteReport(Utf8JsonWriter json, EntryReport report)
+    private static void WriteReport(Utf8JsonWriter json, EntryReport report, DateTimeOffset now)
     {
         var content = report.Content;
         json.WriteStartObject();
         json.WriteString("file", report.File);
         json.WriteString("kind", report.Kind);
+        if (report.Due is { } due)
+        {
+            json.WriteString("due", due.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteBoolean("due_now", due <= now);
+        }
+        else
+        {
+            json.WriteNull("due");
+            json.WriteString("name_problem", report.NameProblem);
+        }
+
         json.WriteNumber("size", report.Size);
         json.WriteBoolean("damaged", report.Damaged);
         json.WriteStartArray("problems");

@@ -63,6 +63,12 @@ public static class OperationArguments
         if (text.Length >= 2 && "smhd".Contains(text[^1], StringComparison.Ordinal)
             && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out double amount) && amount >= 0)
         {
+            double seconds = amount * text[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, _ => 86400 };
+            if (!double.IsFinite(seconds) || seconds > (now - DateTimeOffset.UnixEpoch).TotalSeconds)
+            {
+                throw new UsageException($"bad time '{text}': an age reaching back before 1970");
+            }
+
             return now - text[^1] switch
             {
                 's' => TimeSpan.FromSeconds(amount),

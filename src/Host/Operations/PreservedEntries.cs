@@ -46,19 +46,18 @@ public sealed class PreservedEntries(string directory, bool fsync = true)
     public string Directory { get; } = directory;
 
     /// <summary>Every preserved entry, oldest first.</summary>
-    public IReadOnlyList<PreservedEntry> List()
-    {
-        if (!System.IO.Directory.Exists(Directory))
-        {
-            return [];
-        }
-
-        return [.. System.IO.Directory.EnumerateFiles(Directory, "*" + Extension)
-            .Where(p => p.EndsWith(Extension, StringComparison.Ordinal))
-            .Select(Describe)
+    public IReadOnlyList<PreservedEntry> List() =>
+        [.. QueueDirectoryScan.Scan(Directory, isBadDirectory: true, DateTimeOffset.UtcNow, out _)
+            .Where(n => n.Kind == ScannedKind.Preserved)
+            .Select(n => Describe(System.IO.Path.Combine(Directory, n.FileName)))
             .OrderBy(e => e.PreservedAt)
             .ThenBy(e => e.Name, StringComparer.Ordinal)];
-    }
+
+    /// <summary>What else the bad directory holds that is no preserved entry (a <c>.pck</c> put there, a directory, ...): nothing processes it.</summary>
+    public IReadOnlyList<ScannedName> ListStrays() =>
+        [.. QueueDirectoryScan.Scan(Directory, isBadDirectory: true, DateTimeOffset.UtcNow, out _)
+            .Where(n => n.Kind == ScannedKind.Stray)
+            .OrderBy(n => n.FileName, StringComparer.Ordinal)];
 
     /// <summary>The <c>.psv</c> path of an existing entry; a <see cref="UsageException"/> when there is none.</summary>
     public string PathOf(string name)
@@ -76,7 +75,13 @@ public sealed class PreservedEntries(string directory, bool fsync = true)
     {
         ArgumentNullException.ThrowIfNull(target);
         string path = PathOf(name);
-        byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var read = EntryFileReader.Read(path);
+        if (read.Bytes is not { } bytes)
+        {
+            throw new PreservedEntryException($"cannot requeue {name}: {(read.IsMissing ? "it vanished" : read.Problem)}");
+        }
+
         DecodedEntry decoded;
         try
         {

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using RunnerHost.Host.Queues;
 using RunnerHost.Queues;
 
@@ -17,10 +16,25 @@ namespace RunnerHost.Host.Operations;
 /// <param name="Ages">Due entries per age bucket (<see cref="QueueShapes.BucketLabels"/>).</param>
 /// <param name="Taken">Entries being processed (<c>.bak</c>).</param>
 /// <param name="OldestAge">Age of the oldest due entry; null when none is due.</param>
-public sealed record QueueShape(string Name, string Directory, int SliceCount, IReadOnlyList<int> PerSlice, int Depth, int NotYetDue, IReadOnlyList<int> Ages, int Taken, TimeSpan? OldestAge);
+/// <param name="NextDue">When the soonest entry that is not yet due becomes due; null when none waits.</param>
+/// <param name="Strays">Names nothing will process (directories, unknown files, <c>.pck</c> in bad) and entry files whose names do not parse (a runner quarantines those).</param>
+/// <param name="ListingProblem">Why the directory could not be listed, when it could not.</param>
+public sealed record QueueShape(
+    string Name,
+    string Directory,
+    int SliceCount,
+    IReadOnlyList<int> PerSlice,
+    int Depth,
+    int NotYetDue,
+    IReadOnlyList<int> Ages,
+    int Taken,
+    TimeSpan? OldestAge,
+    DateTimeOffset? NextDue = null,
+    IReadOnlyList<ScannedName>? Strays = null,
+    string? ListingProblem = null);
 
 /// <summary>Measures <see cref="QueueShape"/>s.</summary>
-public static partial class QueueShapes
+public static class QueueShapes
 {
     /// <summary>Upper bounds of the age buckets in minutes (qshape's doubling); the last bucket is open.</summary>
     public static readonly IReadOnlyList<int> BucketMinutes = [1, 5, 10, 20, 40, 80, 160];
@@ -31,41 +45,42 @@ public static partial class QueueShapes
     public static QueueShape Measure(string name, string directory, int sliceCount, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(name);
-        string ready = name == QueueNames.Bad ? PreservedEntries.Extension : ".pck";
         var perSlice = new int[sliceCount];
         var ages = new int[BucketLabels.Count];
         int depth = 0, notYetDue = 0, taken = 0;
         TimeSpan? oldest = null;
+        DateTimeOffset? nextDue = null;
+        var strays = new List<ScannedName>();
         double nowSeconds = QueueFileName.ToUnixSeconds(now);
-        foreach (var path in EnumerateFiles(directory))
+        var names = QueueDirectoryScan.Scan(directory, name == QueueNames.Bad, now, out string? problem);
+        foreach (var scanned in names)
         {
-            string file = Path.GetFileName(path);
-            string extension = Path.GetExtension(file);
-            bool isTaken = extension == ".bak";
-            if (extension != ready && !isTaken)
+            double time;
+            switch (scanned)
             {
-                continue;
+                case { Kind: ScannedKind.Stray or ScannedKind.BadName }:
+                    strays.Add(scanned);
+                    continue;
+                case { Kind: ScannedKind.Ready or ScannedKind.Taken or ScannedKind.Preserved, Parts: { } parts }:
+                    perSlice[SliceMath.SliceOf(parts.Digest, sliceCount)]++;
+                    time = parts.Time;
+                    break;
+                case { Kind: ScannedKind.Preserved }:
+                    // A quarantined name carries no time: its age is the file's.
+                    perSlice[0]++;
+                    time = QueueFileName.ToUnixSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(directory, scanned.FileName)), TimeSpan.Zero));
+                    break;
+                default:
+                    continue;
             }
 
             depth++;
-            taken += isTaken ? 1 : 0;
-            // Preserved copies get a -N suffix when the name was taken.
-            string filebase = UniqueSuffix().Replace(file[..^extension.Length], string.Empty);
-            double time;
-            if (QueueFileName.TryParse(filebase, out var parts, out _))
-            {
-                perSlice[SliceMath.SliceOf(parts.Digest, sliceCount)]++;
-                time = parts.Time;
-            }
-            else
-            {
-                perSlice[0]++;
-                time = QueueFileName.ToUnixSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(path), TimeSpan.Zero));
-            }
-
+            taken += scanned.Kind == ScannedKind.Taken ? 1 : 0;
             if (time > nowSeconds)
             {
                 notYetDue++;
+                var due = QueueFileName.FromUnixSeconds(time);
+                nextDue = nextDue is { } soonest && soonest <= due ? soonest : due;
                 continue;
             }
 
@@ -74,7 +89,7 @@ public static partial class QueueShapes
             oldest = oldest is { } o && o > age ? o : age;
         }
 
-        return new QueueShape(name, directory, sliceCount, perSlice, depth, notYetDue, ages, taken, oldest);
+        return new QueueShape(name, directory, sliceCount, perSlice, depth, notYetDue, ages, taken, oldest, nextDue, strays, problem);
     }
 
     private static int Bucket(TimeSpan age)
@@ -89,19 +104,4 @@ public static partial class QueueShapes
 
         return BucketMinutes.Count;
     }
-
-    private static IEnumerable<string> EnumerateFiles(string directory)
-    {
-        try
-        {
-            return [.. System.IO.Directory.EnumerateFiles(directory)];
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return [];
-        }
-    }
-
-    [GeneratedRegex(@"-[0-9]+$")]
-    private static partial Regex UniqueSuffix();
 }

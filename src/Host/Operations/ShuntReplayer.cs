@@ -112,9 +112,10 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
     {
         ArgumentNullException.ThrowIfNull(selection);
         var entries = new List<ShuntedEntry>();
+        var now = time.GetUtcNow();
         foreach (var filebase in shunt.GetFiles())
         {
-            if (!QueueFileName.TryParse(filebase, out var parts, out _) || !selection.MatchesName(filebase, parts))
+            if (!QueueFileName.TryParse(filebase, now, out var parts, out _) || !selection.MatchesName(filebase, parts))
             {
                 continue;
             }
@@ -131,17 +132,15 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
 
     private ShuntedEntry? Read(string filebase)
     {
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(Path.Combine(shunt.Directory, filebase + ".pck"));
-        }
-        catch (FileNotFoundException)
+        var read = EntryFileReader.Read(Path.Combine(shunt.Directory, filebase + ".pck"));
+        if (read.IsMissing)
         {
             return null; // Taken meanwhile.
         }
 
-        var content = QueueFileFormat.ReadWhatYouCan(bytes);
+        var content = read.Bytes is { } bytes
+            ? QueueFileFormat.ReadWhatYouCan(bytes)
+            : new PartialEntry(null, null, null, null, null, null, false, [read.Problem!]);
         var metadata = content.Metadata;
         var error = metadata?.GetNested(MessageDataKeys.Error);
         return new ShuntedEntry(

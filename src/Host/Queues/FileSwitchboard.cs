@@ -33,6 +33,9 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private const string Temporary = ".tmp";
     private const string ReasonSuffix = ".reason";
 
+    // Bounds the memory of names already reported, whatever a directory holds.
+    private const int MaxReportedStrays = 1000;
+
     private readonly FileSwitchboardOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -44,6 +47,8 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Lock _watcherLock = new();
     private FileSystemWatcher? _watcher;
+    private readonly HashSet<string> _reportedStrays = new(StringComparer.Ordinal);
+    private string? _reportedListingProblem;
     private bool _watchUnavailable;
     private bool _disposed;
 
@@ -128,7 +133,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
             throw new QueueEntryNotFoundException($"Queue '{Name}' has no entry {filebase}{Ready} (another process may have taken it).", ex);
         }
 
-        byte[] bytes = File.ReadAllBytes(bak);
+        byte[] bytes = ReadEntryFile(bak, filebase);
         var decoded = QueueFileFormat.Decode(bytes);
         MimeMessage parsed;
         try
@@ -290,9 +295,16 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     // Writes inline; a durable enqueue then joins (or leads) a commit group for its fsyncs and rename.
     private Task<string> EnqueueAsync(ReadOnlySpan<byte> message, MessageData? metadata, MessageData? extra, DateTimeOffset? notBefore)
     {
+        if (Name == QueueNames.Bad)
+        {
+            // Entries reach bad only by preservation, as .psv with a reason; a .pck there would never be seen.
+            throw new InvalidOperationException($"Queue '{Name}' holds preserved entries and takes no new ones; enqueue into another queue ('runner-host bad requeue' moves entries out of it).");
+        }
+
         var data = PrepareMetadata(metadata, extra);
         var now = _time.GetUtcNow();
         var due = notBefore is { } later && later > now ? later : now;
+        CheckDueTime(now, due);
         string filebase = QueueFileName.Create(message, data.ListId, QueueFileName.ToUnixSeconds(due));
         byte[] file = QueueFileFormat.Encode(data, message);
         string temporary = PathOf(filebase, Ready + Temporary), final = PathOf(filebase, Ready);
@@ -305,6 +317,20 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         PendingFile? pending = null;
         InQueueDirectory(() => pending = DurableFiles.WritePending(temporary, final, file));
         return CommitAsync(pending!, filebase);
+    }
+
+    // A name every reader accepts: the clock must be sane, and a not-before time within the parser's bound.
+    private static void CheckDueTime(DateTimeOffset now, DateTimeOffset due)
+    {
+        if (QueueFileName.ToUnixSeconds(now) < QueueFileName.MinimumTime)
+        {
+            throw new InvalidOperationException($"The system clock reads {now:O}, before 2000: entries written now would be quarantined as damaged; fix the clock.");
+        }
+
+        if (due - now > QueueFileName.MaximumLead)
+        {
+            throw new ArgumentOutOfRangeException(nameof(due), due, $"A not-before time more than {QueueFileName.MaximumLead.TotalDays / 365.25:0} years ahead would never come due.");
+        }
     }
 
     // The queue directory is created on demand: when a write finds it missing, not before every enqueue.
@@ -367,11 +393,10 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         string bak = PathOf(filebase, Backup);
         try
         {
-            byte[] bytes = File.ReadAllBytes(bak);
             DecodedEntry decoded;
             try
             {
-                decoded = QueueFileFormat.Decode(bytes);
+                decoded = QueueFileFormat.Decode(ReadEntryFile(bak, filebase));
             }
             catch (QueueEntryCorruptException ex)
             {
@@ -393,7 +418,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
             File.Move(bak, PathOf(filebase, Ready), overwrite: false);
             return true;
         }
-        catch (FileNotFoundException)
+        catch (Exception ex) when (ex is FileNotFoundException or QueueEntryNotFoundException)
         {
             return null; // Another process recovered it first.
         }
@@ -408,10 +433,11 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     {
         int count = 0;
         var now = _time.GetUtcNow();
-        foreach (string path in EnumerateDirectory())
+        foreach (var scanned in Scan())
         {
-            string name = Path.GetFileName(path);
-            if (!name.EndsWith(Temporary, StringComparison.Ordinal) || !IsMineOrUnparseable(name))
+            string name = scanned.FileName;
+            string path = Path.Combine(Directory, name);
+            if (scanned.Kind != ScannedKind.Temporary || !IsMineOrUnparseable(name))
             {
                 continue;
             }
@@ -442,7 +468,7 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private bool IsMineOrUnparseable(string temporaryName)
     {
         string filebase = Path.GetFileNameWithoutExtension(Path.GetFileNameWithoutExtension(temporaryName));
-        return !QueueFileName.TryParse(filebase, out var parts, out _) || IsInSlice(parts.Digest);
+        return !QueueFileName.TryParse(filebase, _time.GetUtcNow(), out var parts, out _) || IsInSlice(parts.Digest);
     }
 
     private bool IsInSlice(string digest) => SliceCount == 1 || SliceMath.SliceOf(digest, SliceCount) == Slice;
@@ -450,28 +476,24 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
     private List<ListedEntry> List(string extension)
     {
         var entries = new List<ListedEntry>();
-        foreach (string path in EnumerateDirectory())
+        foreach (var name in Scan())
         {
-            string name = Path.GetFileName(path);
-            if (!string.Equals(Path.GetExtension(name), extension, StringComparison.Ordinal))
+            if (!string.Equals(Path.GetExtension(name.FileName), extension, StringComparison.Ordinal))
             {
                 continue;
             }
 
-            string filebase = name[..^extension.Length];
-            if (!QueueFileName.TryParse(filebase, out var parts, out string? error))
+            switch (name.Kind)
             {
-                if (extension is Ready or Backup)
-                {
-                    QuarantineBadName(path, filebase, error);
-                }
-
-                continue;
-            }
-
-            if (IsInSlice(parts.Digest))
-            {
-                entries.Add(new ListedEntry(parts.Time, parts.Digest, filebase));
+                case ScannedKind.BadName:
+                    QuarantineBadName(Path.Combine(Directory, name.FileName), name.Filebase, name.Problem!);
+                    break;
+                case ScannedKind.Stray:
+                    ReportStrayOnce(name);
+                    break;
+                case ScannedKind.Ready or ScannedKind.Taken or ScannedKind.Preserved when name.Parts is { } parts && IsInSlice(parts.Digest):
+                    entries.Add(new ListedEntry(parts.Time, parts.Digest, name.Filebase));
+                    break;
             }
         }
 
@@ -480,28 +502,40 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         return entries;
     }
 
+    private IReadOnlyList<ScannedName> Scan()
+    {
+        var names = QueueDirectoryScan.Scan(Directory, Name == QueueNames.Bad, _time.GetUtcNow(), out string? problem);
+        if (problem is not null && _reportedListingProblem != problem)
+        {
+            _reportedListingProblem = problem;
+            _logger.LogError("Queue {Queue}: {Problem}; entries cannot be seen until this is fixed", Name, problem);
+        }
+
+        return names;
+    }
+
+    // A directory named like an entry can be neither processed nor moved safely: said once per name, and
+    // counted by queues and status (as every stray is).
+    private void ReportStrayOnce(ScannedName name)
+    {
+        lock (_reportedStrays)
+        {
+            if (_reportedStrays.Count < MaxReportedStrays && _reportedStrays.Add(name.FileName))
+            {
+                _logger.LogWarning("Queue {Queue}: ignoring {File}: {Reason}", Name, Path.Combine(Directory, name.FileName), name.Problem);
+            }
+        }
+    }
+
     private void QuarantineBadName(string path, string filebase, string why)
     {
-        if (!File.Exists(path))
+        if (EntryFileReader.KindOf(path) == EntryFileKind.Missing)
         {
             return; // Another switchboard moved it first.
         }
 
-        _logger.LogWarning("Queue {Queue}: quarantining {File}: name is not <time>+<digest>: {Reason}", Name, path, why);
-        Preserve(path, filebase, $"file name is not <time>+<digest>: {why}");
-    }
-
-    private IEnumerable<string> EnumerateDirectory()
-    {
-        try
-        {
-            // Materialised: callers rename files while iterating.
-            return [.. System.IO.Directory.EnumerateFiles(Directory)];
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return [];
-        }
+        _logger.LogWarning("Queue {Queue}: quarantining {File}: {Reason}", Name, path, why);
+        Preserve(path, filebase, why);
     }
 
     // Moves a file to <bad>/<baseName>.psv (unique) with a reason sidecar; logs and swallows I/O errors.
@@ -634,6 +668,18 @@ public sealed class FileSwitchboard : ISwitchboard, IDisposable
         System.Runtime.InteropServices.MemoryMarshal.TryGetArray(slice, out var segment) && segment.Array == file
             ? segment
             : throw new InvalidOperationException("The decoded message is not a slice of the file.");
+
+    // Through the one safe reader: a FIFO, link or device in the queue is never opened, only reported.
+    private byte[] ReadEntryFile(string path, string filebase)
+    {
+        var read = EntryFileReader.Read(path);
+        if (read.IsMissing)
+        {
+            throw new QueueEntryNotFoundException($"Queue '{Name}': {filebase} vanished while being taken (another process moved it).");
+        }
+
+        return read.Bytes ?? throw new QueueEntryCorruptException(read.Problem!);
+    }
 
     private static void CheckFilebase(string filebase)
     {

@@ -30,7 +30,7 @@ public static class MetadataJson
         return buffer.ToArray();
     }
 
-    /// <summary>Parses a UTF-8 JSON object; throws <see cref="JsonException"/> when it is not valid JSON or not an object.</summary>
+    /// <summary>Parses a UTF-8 JSON object; throws <see cref="JsonException"/> when it is not valid JSON, not an object, or holds text that is not UTF-8.</summary>
     public static MessageData Deserialize(ReadOnlyMemory<byte> json)
     {
         using var document = JsonDocument.Parse(json, ReadOptions);
@@ -99,29 +99,61 @@ public static class MetadataJson
         var data = new MessageData();
         foreach (var property in element.EnumerateObject())
         {
-            data[property.Name] = ReadValue(property.Value);
+            string name;
+            try
+            {
+                name = property.Name;
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw NotUtf8("a key", ex);
+            }
+
+            data[name] = ReadValue(property.Value, name);
         }
 
         return data;
     }
 
-    private static object? ReadValue(JsonElement element) => element.ValueKind switch
+    private static object? ReadValue(JsonElement element, string key) => element.ValueKind switch
     {
         JsonValueKind.Null => null,
-        JsonValueKind.String => element.GetString(),
+        JsonValueKind.String => ReadString(element, key),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        JsonValueKind.Number => ReadNumber(element),
+        JsonValueKind.Number => ReadNumber(element, key),
         JsonValueKind.Object => ReadObject(element),
-        JsonValueKind.Array => element.EnumerateArray().Select(ReadValue).ToList(),
+        JsonValueKind.Array => element.EnumerateArray().Select(item => ReadValue(item, key)).ToList(),
         _ => throw new JsonException($"unexpected JSON value kind {element.ValueKind}"),
     };
 
-    private static object ReadNumber(JsonElement element)
+    // JsonDocument checks structure, not the UTF-8 inside strings; decoding one that is invalid throws
+    // InvalidOperationException. Every reader must see that as damage, with what is damaged named.
+    private static string? ReadString(JsonElement element, string key)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw NotUtf8($"the value of '{key}'", ex);
+        }
+    }
+
+    private static JsonException NotUtf8(string what, Exception inner) => new($"{what} is not valid UTF-8", inner);
+
+    private static object ReadNumber(JsonElement element, string key)
     {
         string raw = element.GetRawText();
         bool integral = raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
-        // Boxed separately: a conditional of long and double would widen the long.
-        return integral && element.TryGetInt64(out long l) ? (object)l : element.GetDouble();
+        if (integral && element.TryGetInt64(out long l))
+        {
+            return l; // Boxed apart from the double: a conditional of long and double would widen the long.
+        }
+
+        return element.TryGetDouble(out double d) && double.IsFinite(d)
+            ? d
+            : throw new JsonException($"the value of '{key}' is a number out of range ({raw.Length} characters)");
     }
 }

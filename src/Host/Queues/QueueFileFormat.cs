@@ -81,7 +81,7 @@ public static class QueueFileFormat
         byte[] magic = Encoding.ASCII.GetBytes(Magic + " ");
         if (!bytes.StartsWith(magic))
         {
-            problems.Add($"bad magic: expected '{Magic}', found '{Printable(bytes[..Math.Min(bytes.Length, magic.Length)])}'");
+            problems.Add($"bad magic: expected '{Magic}' at the start; the file's {bytes.Length} bytes are not a queue entry");
             return new PartialEntry(null, null, null, null, null, null, false, problems);
         }
 
@@ -96,7 +96,7 @@ public static class QueueFileFormat
         string[] fields = header.Split(' ');
         if (fields.Length < 2 || !int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int version))
         {
-            problems.Add($"header malformed: '{Printable(bytes[..newline])}'");
+            problems.Add($"header malformed: the {newline}-byte first line has no version number after '{Magic}'");
             return new PartialEntry(null, null, null, null, null, null, false, problems);
         }
 
@@ -111,7 +111,7 @@ public static class QueueFileFormat
             || !long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out long messageLength)
             || metaLength > int.MaxValue || messageLength > int.MaxValue)
         {
-            problems.Add($"header malformed: '{Printable(bytes[..newline])}' (expected '{Magic} {Version} <metadata bytes> <message bytes>')");
+            problems.Add($"header malformed: the {newline}-byte first line is not '{Magic} {Version} <metadata bytes> <message bytes>'");
             return new PartialEntry(version, null, null, null, null, null, false, problems);
         }
 
@@ -174,7 +174,7 @@ public static class QueueFileFormat
         string text = Encoding.ASCII.GetString(trailer);
         if (!text.StartsWith(TrailerPrefix, StringComparison.Ordinal) || text[^1] != '\n')
         {
-            problems.Add($"trailer malformed: expected '\\nEND <sha256>\\n', found '{Printable(trailer)}'");
+            problems.Add($"trailer malformed: the last {TrailerLength} bytes are not '\\nEND <sha256>\\n'");
             return false;
         }
 
@@ -182,22 +182,12 @@ public static class QueueFileFormat
         string actual = Convert.ToHexStringLower(SHA256.HashData(body));
         if (!string.Equals(stored, actual, StringComparison.OrdinalIgnoreCase))
         {
-            problems.Add($"checksum mismatch: trailer says {stored}, content hashes to {actual}");
+            // The stored value is quoted only when it is hex: an error never echoes arbitrary file bytes.
+            string says = stored.All(char.IsAsciiHexDigit) ? stored : "something that is not hex";
+            problems.Add($"checksum mismatch: trailer says {says}, content hashes to {actual}");
             return false;
         }
 
         return true;
-    }
-
-    // Error messages quote file bytes; keep them on one readable line.
-    private static string Printable(ReadOnlySpan<byte> bytes)
-    {
-        var text = new StringBuilder(bytes.Length);
-        foreach (byte b in bytes)
-        {
-            text.Append(b is >= 0x20 and < 0x7f ? (char)b : '?');
-        }
-
-        return text.ToString();
     }
 }

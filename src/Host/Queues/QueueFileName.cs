@@ -6,9 +6,13 @@ using System.Text;
 namespace RunnerHost.Host.Queues;
 
 /// <summary>The parts of a queue filebase <c>&lt;time&gt;+&lt;digest&gt;</c>.</summary>
-/// <param name="Time">Seconds since the Unix epoch when the entry becomes due.</param>
-/// <param name="Digest">40 lowercase hex digits (SHA-1); selects the slice.</param>
-public readonly record struct QueueFileNameParts(double Time, string Digest);
+/// <param name="Time">Seconds since the Unix epoch when the entry becomes due; always within <see cref="QueueFileName.MinimumTime"/> and the parser's upper bound.</param>
+/// <param name="Digest">40 hex digits (SHA-1); selects the slice.</param>
+public readonly record struct QueueFileNameParts(double Time, string Digest)
+{
+    /// <summary>When the entry becomes due (<see cref="QueueFileName.FromUnixSeconds"/> of <see cref="Time"/>).</summary>
+    public DateTimeOffset Due => QueueFileName.FromUnixSeconds(Time);
+}
 
 /// <summary>Formats and parses queue filebases: <c>&lt;time&gt;+&lt;digest&gt;</c>, Mailman-compatible.</summary>
 public static class QueueFileName
@@ -19,6 +23,16 @@ public static class QueueFileName
     /// <summary>Number of hex digits of a digest.</summary>
     public const int DigestLength = 40;
 
+    /// <summary>The earliest time a name may carry: 2000-01-01T00:00:00Z. Anything earlier is damage or a broken clock.</summary>
+    public const double MinimumTime = 946_684_800;
+
+    /// <summary>How far ahead of now a name's time may lie; a later entry would never come due and is treated as damage.</summary>
+    public static readonly TimeSpan MaximumLead = TimeSpan.FromDays(36_525);
+
+    // Mailman writes repr(time.time()): at most 10 integer digits for centuries to come, and 17 significant
+    // digits. Longer text is refused before it is parsed, so a 400-digit name costs nothing.
+    private const int MaxTimeTextLength = 32;
+
     /// <summary>Seconds since the Unix epoch, as a double (what the name's time part holds).</summary>
     public static double ToUnixSeconds(DateTimeOffset time) =>
         (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerSecond;
@@ -27,11 +41,21 @@ public static class QueueFileName
     /// The earliest instant whose <see cref="ToUnixSeconds"/> is not below <paramref name="seconds"/>,
     /// so a runner sleeping until it never wakes a hair too early and spins.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The time is not finite or lies outside what <see cref="DateTimeOffset"/> holds.</exception>
     public static DateTimeOffset FromUnixSeconds(double seconds)
     {
-        long ticks = (long)Math.Ceiling(seconds * TimeSpan.TicksPerSecond);
         long epoch = DateTimeOffset.UnixEpoch.UtcTicks;
-        while ((double)ticks / TimeSpan.TicksPerSecond < seconds)
+        double maxSeconds = (DateTimeOffset.MaxValue.UtcTicks - epoch) / (double)TimeSpan.TicksPerSecond;
+        double minSeconds = (DateTimeOffset.MinValue.UtcTicks - epoch) / (double)TimeSpan.TicksPerSecond;
+        if (!double.IsFinite(seconds) || seconds < minSeconds || seconds > maxSeconds - 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "A queue time must be a finite number of seconds within the range of DateTimeOffset.");
+        }
+
+        long ticks = (long)Math.Ceiling(seconds * TimeSpan.TicksPerSecond);
+        // Rounding of the product can leave ticks a few short of the exact instant. Adjacent doubles are
+        // at most 512 ticks apart up to year 9999 (8 for real queue times), so the loop is short and bounded.
+        for (int step = 0; step < 4096 && (double)ticks / TimeSpan.TicksPerSecond < seconds; step++)
         {
             ticks++;
         }
@@ -77,13 +101,16 @@ public static class QueueFileName
         return Convert.ToHexStringLower(sha1.GetHashAndReset());
     }
 
-    /// <summary>Parses a filebase; <paramref name="error"/> says why it is not one.</summary>
-    public static bool TryParse(string filebase, out QueueFileNameParts parts, [NotNullWhen(false)] out string? error)
+    /// <summary>
+    /// Parses a filebase; <paramref name="error"/> says why it is not one. The one parser of entry names:
+    /// never throws on any input, and refuses a time that is not plain decimal seconds between
+    /// <see cref="MinimumTime"/> and <see cref="MaximumLead"/> after <paramref name="now"/>.
+    /// </summary>
+    public static bool TryParse(string filebase, DateTimeOffset now, out QueueFileNameParts parts, [NotNullWhen(false)] out string? error)
     {
         ArgumentNullException.ThrowIfNull(filebase);
         parts = default;
-        // The digest never contains '+', so the last one separates even a time written like 1E+16.
-        int plus = filebase.LastIndexOf('+');
+        int plus = filebase.IndexOf('+', StringComparison.Ordinal);
         if (plus < 0)
         {
             error = "no '+' between time and digest";
@@ -91,29 +118,77 @@ public static class QueueFileName
         }
 
         var timeText = filebase.AsSpan(0, plus);
-        if (timeText.IsEmpty
-            || !double.TryParse(timeText, NumberStyles.Float, CultureInfo.InvariantCulture, out double time)
-            || !double.IsFinite(time))
+        if (!TryParseTime(timeText, out double time, out error))
         {
-            error = $"time '{timeText}' is not a number";
             return false;
         }
 
-        string digest = filebase[(plus + 1)..];
-        if (digest.Length != DigestLength || !digest.All(char.IsAsciiHexDigit))
+        double latest = ToUnixSeconds(now) + MaximumLead.TotalSeconds;
+        if (time < MinimumTime || time > latest)
         {
-            error = $"digest '{digest}' is not {DigestLength} hex digits";
+            error = $"time {Shorten(timeText)} is outside 2000-01-01 .. {FromUnixSeconds(latest):yyyy-MM-dd} (now + 100 years)";
             return false;
         }
 
-        parts = new QueueFileNameParts(time, digest);
+        var digest = filebase.AsSpan(plus + 1);
+        if (digest.Length != DigestLength || !System.Text.Ascii.IsValid(digest) || digest.ContainsAnyExcept(HexDigits))
+        {
+            error = $"digest '{Shorten(digest)}' is not {DigestLength} hex digits";
+            return false;
+        }
+
+        parts = new QueueFileNameParts(time, digest.ToString());
         error = null;
         return true;
     }
+
+    /// <summary><see cref="TryParse(string, DateTimeOffset, out QueueFileNameParts, out string?)"/> at the current time.</summary>
+    public static bool TryParse(string filebase, out QueueFileNameParts parts, [NotNullWhen(false)] out string? error) =>
+        TryParse(filebase, DateTimeOffset.UtcNow, out parts, out error);
 
     /// <summary>Parses a filebase or throws <see cref="FormatException"/>.</summary>
     public static QueueFileNameParts Parse(string filebase) =>
         TryParse(filebase, out var parts, out string? error)
             ? parts
-            : throw new FormatException($"Not a queue filebase: '{filebase}': {error}.");
+            : throw new FormatException($"Not a queue filebase: '{Shorten(filebase)}': {error}.");
+
+    // Digits, optionally a point and more digits: what Python's repr of a present-day time looks like.
+    // No sign, exponent, "NaN" or "inf", which double.TryParse would otherwise accept.
+    private static bool TryParseTime(ReadOnlySpan<char> text, out double time, [NotNullWhen(false)] out string? error)
+    {
+        time = 0;
+        int point = text.IndexOf('.');
+        var whole = point < 0 ? text : text[..point];
+        var fraction = point < 0 ? [] : text[(point + 1)..];
+        if (text.Length > MaxTimeTextLength)
+        {
+            error = $"time part is {text.Length} characters long: not a number of seconds (at most {MaxTimeTextLength} characters)";
+            return false;
+        }
+
+        if (whole.IsEmpty || whole.ContainsAnyExceptInRange('0', '9') || (point >= 0 && (fraction.IsEmpty || fraction.ContainsAnyExceptInRange('0', '9')))
+            || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out time))
+        {
+            error = text.IsEmpty ? "time part is empty: not a number" : $"time '{Shorten(text)}' is not a number of seconds (digits, optionally a point and more digits)";
+            return false;
+        }
+
+        error = null;
+        return true;
+    }
+
+    // Names come from disk: keep what an error quotes short and printable.
+    private static string Shorten(ReadOnlySpan<char> text)
+    {
+        const int Max = 48;
+        var builder = new StringBuilder(Math.Min(text.Length, Max) + 3);
+        foreach (char c in text.Length > Max ? text[..Max] : text)
+        {
+            builder.Append(char.IsControl(c) ? '?' : c);
+        }
+
+        return text.Length > Max ? builder.Append("...").ToString() : builder.ToString();
+    }
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 }

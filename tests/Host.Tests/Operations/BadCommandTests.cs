@@ -55,7 +55,8 @@ public sealed class BadCommandTests
         var result = await HostProcess.RunAsync(_host.Root, null, "bad", "requeue", "-C", _host.ConfigFile, "README", "--to", "in");
 
         Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
-        Assert.That(result.Stderr, Is.EqualTo("cannot requeue README: undecodable: bad magic: expected 'RUNNERHOST-QUEUE', found 'garbage?'\n"));
+        // The reason names the problem and the size, never the file's bytes.
+        Assert.That(result.Stderr, Is.EqualTo("cannot requeue README: undecodable: bad magic: expected 'RUNNERHOST-QUEUE' at the start; the file's 8 bytes are not a queue entry\n"));
         Assert.That(_host.CheckQueueFiles("bad"), Is.EqualTo(".psv: 1"));
         Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo("empty"));
     }

@@ -59,11 +59,11 @@ public sealed class QfileCommandTests
         string path = Path.Combine(_host.Root, "garbage.pck");
         await File.WriteAllTextAsync(path, "not a queue file\n");
 
-        var report = await EntryInspector.InspectAsync(path, CancellationToken.None);
+        var report = await EntryInspector.InspectAsync(path, DateTimeOffset.UtcNow, CancellationToken.None);
 
         Assert.That(report.Damaged, Is.True);
         Assert.That(report.Content.Problems[0], Does.StartWith("bad magic"));
-        Assert.That(EntryReportWriter.ToText(report), Does.Contain("Format: unknown (no readable header)\nDAMAGED:\n  - bad magic"));
+        Assert.That(EntryReportWriter.ToText(report, DateTimeOffset.UtcNow), Does.Contain("Format: unknown (no readable header)\nDAMAGED:\n  - bad magic"));
     }
 
     [Test]

@@ -13,7 +13,7 @@ public sealed class FifoTests
     [SetUp]
     public void SetUp()
     {
-        _clock = new ManualClock(DateTimeOffset.FromUnixTimeMilliseconds(1_000_500));
+        _clock = new ManualClock(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_500));
         _env = new QueueTestEnvironment(_clock);
         _switchboard = _env.Create("in", fsync: false);
     }
@@ -34,9 +34,9 @@ public sealed class FifoTests
             sameTime.Add(await _switchboard.EnqueueAsync(TestMessage($"at 1000.5 #{i}")));
         }
 
-        _clock.Now = DateTimeOffset.FromUnixTimeMilliseconds(999_500);
+        _clock.Now = DateTimeOffset.FromUnixTimeMilliseconds(1_699_999_999_500);
         string earlier = await _switchboard.EnqueueAsync(TestMessage("at 999.5"));
-        _clock.Now = DateTimeOffset.FromUnixTimeMilliseconds(1_000_501);
+        _clock.Now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_501);
         string later = await _switchboard.EnqueueAsync(TestMessage("at 1000.501"));
 
         var expected = new List<string> { earlier };
@@ -50,9 +50,10 @@ public sealed class FifoTests
     [Test]
     public async Task Time_sorts_numerically_not_as_text()
     {
-        _clock.Now = DateTimeOffset.FromUnixTimeSeconds(10);
+        // 2001-09-09: the one time in the accepted range where the number of digits changes.
+        _clock.Now = DateTimeOffset.FromUnixTimeSeconds(1_000_000_000);
         string ten = await _switchboard.EnqueueAsync(TestMessage());
-        _clock.Now = DateTimeOffset.FromUnixTimeSeconds(9);
+        _clock.Now = DateTimeOffset.FromUnixTimeSeconds(999_999_999);
         string nine = await _switchboard.EnqueueAsync(TestMessage());
 
         Assert.That(_switchboard.GetFiles(), Is.EqualTo(new List<string> { nine, ten }));

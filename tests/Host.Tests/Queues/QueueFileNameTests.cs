@@ -14,8 +14,8 @@ public sealed class QueueFileNameTests
     public void Time_is_written_like_python_repr(double seconds, string expected) =>
         Assert.That(QueueFileName.FormatTime(seconds), Is.EqualTo(expected));
 
-    [TestCase("1.0", 1.0)]
-    [TestCase("1", 1.0)]
+    [TestCase("1700000000.0", 1700000000.0)]
+    [TestCase("1700000000", 1700000000.0)]
     [TestCase("1795811424.5949073", 1795811424.5949073)]
     public void Parser_accepts_python_and_dotnet_forms(string time, double expected)
     {
@@ -26,9 +26,9 @@ public sealed class QueueFileNameTests
 
     [TestCase("README", "no '+'")]
     [TestCase("abc+xyz", "not a number")]
-    [TestCase("1.5+xyz", "not 40 hex digits")]
-    [TestCase("1.5+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not 40 hex digits")]
-    [TestCase("1.5+gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not 40 hex digits")]
+    [TestCase("1700000000.5+xyz", "not 40 hex digits")]
+    [TestCase("1700000000.5+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not 40 hex digits")]
+    [TestCase("1700000000.5+gaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not 40 hex digits")]
     [TestCase("+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not a number")]
     [TestCase("NaN+aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "not a number")]
     public void Parser_rejects_bad_names_with_a_reason(string filebase, string reason)

@@ -301,7 +301,7 @@ public sealed class RunnerTests
     {
         string inDir = Path.Combine(_host.QueueDir, "in");
         string good = await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
-        string garbage = "1.5+" + new string('a', 40);
+        string garbage = "1700000000.5+" + new string('a', 40);
         string empty = "2.5+" + new string('b', 40);
         await File.WriteAllTextAsync(Path.Combine(inDir, garbage + ".pck"), "this is not a queue entry");
         await File.WriteAllBytesAsync(Path.Combine(inDir, empty + ".pck"), []);

@@ -26,6 +26,10 @@ public sealed class QueueMetrics : IDisposable
             () => Shapes().Select(s => new Measurement<double>(s.OldestAge?.TotalSeconds ?? 0, new KeyValuePair<string, object?>("queue", s.Name))),
             unit: "s",
             description: "Age of the oldest due entry (0 when none is due).");
+        _meter.CreateObservableGauge(
+            "runnerhost.queue.strays",
+            () => Shapes().Select(s => new Measurement<long>(s.Strays?.Count ?? 0, new KeyValuePair<string, object?>("queue", s.Name))),
+            description: "Files in the queue directory that no runner processes (directories, unknown files, unparseable names).");
     }
 
     public void Dispose() => _meter.Dispose();

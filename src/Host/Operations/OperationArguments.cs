@@ -28,7 +28,8 @@ public static class OperationArguments
         ArgumentNullException.ThrowIfNull(text);
         string name = text.EndsWith(PreservedEntries.Extension, StringComparison.Ordinal) ? text[..^PreservedEntries.Extension.Length] : text;
         RejectPathLike(name, "entry name");
-        if (name.Length == 0 || name.StartsWith('.') || name.Any(char.IsControl))
+        // A quarantined name may start with a dot (".5+<digest>" is one the runner moved there).
+        if (name.Length == 0 || name == "." || name.Any(char.IsControl))
         {
             throw new UsageException($"bad entry name '{text}'");
         }

@@ -38,6 +38,34 @@ public sealed class QfileCommandTests
     }
 
     [Test]
+    public async Task A_kept_queued_entry_shows_when_it_is_due_and_queues_shows_the_next_due_time()
+    {
+        var due = DateTimeOffset.UtcNow.AddHours(1);
+        string filebase = await _host.Queue("in").EnqueueAsync(TestMessages.FromText("From: a@example.com\nSubject: later\n\nbody\n"), notBefore: due);
+        string path = Path.Combine(_host.QueueDir, "in", filebase + ".pck");
+
+        var qfile = await HostProcess.RunAsync(_host.Root, null, "qfile", path);
+        var json = await HostProcess.RunAsync(_host.Root, null, "qfile", "--json", path);
+        var queues = await HostProcess.RunAsync(_host.Root, null, "queues", "-C", _host.ConfigFile);
+        var queuesJson = await HostProcess.RunAsync(_host.Root, null, "queues", "-C", _host.ConfigFile, "--json");
+
+        string iso = due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(qfile.Stdout, Does.Match($"\nDue: {iso}\\.\\d{{3}}Z \\(in (59m\\d\\ds|1h00m)\\)\n"), qfile.ToString());
+        using (var document = JsonDocument.Parse(json.Stdout))
+        {
+            Assert.That(document.RootElement[0].GetProperty("due").GetDateTimeOffset(), Is.EqualTo(due).Within(TimeSpan.FromMilliseconds(1)));
+            Assert.That(document.RootElement[0].GetProperty("due_now").GetBoolean(), Is.False);
+        }
+
+        Assert.That(queues.Stdout, Does.Contain($"later: in has 1 entry kept for later; the next is due {iso}Z\n"), queues.ToString());
+        using (var document = JsonDocument.Parse(queuesJson.Stdout))
+        {
+            var queue = document.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "in");
+            Assert.That(queue.GetProperty("next_due").GetDateTimeOffset(), Is.EqualTo(due).Within(TimeSpan.FromMilliseconds(1)));
+        }
+    }
+
+    [Test]
     public async Task A_truncated_entry_says_what_is_damaged_prints_what_can_be_read_and_exits_1()
     {
         string path = await ShuntedEntries.AddAsync(_host, "cut");

@@ -12,6 +12,9 @@ public interface ISliceWorker : IAsyncDisposable
     /// <summary>The last heartbeat, or null before the first.</summary>
     Heartbeat? Heartbeat { get; }
 
+    /// <summary>The runner's plugin, its version and the last reload's error, once known (docs/plugins.md, "Reload").</summary>
+    Plugins.PluginRunState? Plugin => null;
+
     /// <summary>Completes when the run ended, with how it ended; never faults.</summary>
     Task<WorkerExit> Completion { get; }
 

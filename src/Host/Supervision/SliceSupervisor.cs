@@ -61,6 +61,9 @@ public sealed class SliceSupervisor
 
     public Heartbeat? Heartbeat => _worker?.Heartbeat;
 
+    /// <summary>The plugin version the slice runs and its last reload's error, as the worker reported them.</summary>
+    public Plugins.PluginRunState? Plugin => _worker?.Plugin;
+
     public int RestartsInWindow
     {
         get

@@ -50,7 +50,11 @@ public sealed class PluginCatalog : IDisposable
         Directory = Path.TrimEndingDirectorySeparator(pluginDirectory);
         foreach (string folder in System.IO.Directory.GetDirectories(Directory).Order(StringComparer.Ordinal))
         {
-            _plugins.Add(Load(folder));
+            // With plugin_dir set to var_dir, the copies would look like a plugin folder.
+            if (snapshots is null || !string.Equals(Path.TrimEndingDirectorySeparator(folder), Path.TrimEndingDirectorySeparator(snapshots.Root), StringComparison.Ordinal))
+            {
+                _plugins.Add(Load(folder));
+            }
         }
 
         _logger.LogInformation(

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace RunnerHost.Host.Plugins;
 
 /// <summary>
-/// <c>runner-host plugins reload NAME</c>'s request: a file <c>$var_dir/plugins/NAME/reload.request</c>
+/// <c>runner-host plugins reload NAME</c>'s request: a file <c>$var_dir/plugin-copies/NAME/reload.request</c>
 /// rewritten (atomically, with new content) on each request. Every process running NAME's runners
 /// watches it; a new content is the request. The deployed files are never touched by it.
 /// </summary>

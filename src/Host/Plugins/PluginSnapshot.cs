@@ -17,7 +17,7 @@ public sealed class PluginSnapshot : IDisposable
         _lease = lease;
     }
 
-    /// <summary>The copy's folder: <c>$var_dir/plugins/NAME/HASH</c>.</summary>
+    /// <summary>The copy's folder: <c>$var_dir/plugin-copies/NAME/HASH</c>.</summary>
     public string Directory { get; }
 
     /// <summary>The digest of every file's path and bytes; the copy's folder name.</summary>

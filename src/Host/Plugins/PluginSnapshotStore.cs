@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace RunnerHost.Host.Plugins;
 
 /// <summary>
-/// Keeps private copies of plugin folders under <c>$var_dir/plugins/NAME/HASH</c>, keyed by a digest
+/// Keeps private copies of plugin folders under <c>$var_dir/plugin-copies/NAME/HASH</c>, keyed by a digest
 /// of the files' paths and bytes, and loads plugins from there instead of the deployed folder.
 /// </summary>
 /// <remarks>
@@ -39,14 +39,14 @@ public sealed class PluginSnapshotStore
         QuietPeriod = quietPeriod ?? TimeSpan.FromMilliseconds(500);
     }
 
-    /// <summary>Where the copies are: <c>$var_dir/plugins</c>.</summary>
+    /// <summary>Where the copies are: <c>$var_dir/plugin-copies</c>.</summary>
     public string Root { get; }
 
     /// <summary>How long the newest file of a folder must be unmodified before it is copied.</summary>
     public TimeSpan QuietPeriod { get; }
 
     /// <summary>The store of a var directory.</summary>
-    public static string RootOf(string varDirectory) => Path.Combine(varDirectory, "plugins");
+    public static string RootOf(string varDirectory) => Path.Combine(varDirectory, "plugin-copies");
 
     /// <summary>
     /// Returns a leased copy of <paramref name="pluginFolder"/>'s current files, reusing the copy of
@@ -104,7 +104,13 @@ public sealed class PluginSnapshotStore
                 }
 
                 // Leased before it becomes visible, so no other process can prune it in between.
-                lease = new FileStream(Path.Combine(temp, LeaseFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                var leaseOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.ReadWrite | FileShare.Delete };
+                if (!OperatingSystem.IsWindows())
+                {
+                    leaseOptions.UnixCreateMode = FileMode0640;
+                }
+
+                lease = new FileStream(Path.Combine(temp, LeaseFile), leaseOptions);
                 System.IO.Directory.Move(temp, target);
                 _logger.LogInformation("Plugin {Plugin}: private copy {Copy} of {Folder}", name, target, pluginFolder);
                 var snapshot = new PluginSnapshot(target, hash, before.Fingerprint, lease);

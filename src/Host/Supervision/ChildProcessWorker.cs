@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -19,7 +20,7 @@ public sealed class ChildProcessWorker : ISliceWorker
     private volatile bool _ready;
     private volatile bool _watchdog;
     private Heartbeat? _heartbeat;
-    private Plugins.PluginRunState? _plugin;
+    private PluginRunState? _plugin;
 
     public ChildProcessWorker(SliceId slice, string? configFile, TimeProvider clock, ILogger logger)
     {
@@ -35,7 +36,7 @@ public sealed class ChildProcessWorker : ISliceWorker
 
     public Heartbeat? Heartbeat => Volatile.Read(ref _heartbeat);
 
-    public Plugins.PluginRunState? Plugin => Volatile.Read(ref _plugin);
+    public PluginRunState? Plugin => Volatile.Read(ref _plugin);
 
     public Task<WorkerExit> Completion => _completion ?? throw new InvalidOperationException("not started");
 
@@ -124,7 +125,7 @@ public sealed class ChildProcessWorker : ISliceWorker
                         Volatile.Write(ref _heartbeat, new Heartbeat(_clock.GetUtcNow(), beat.LastLoop, beat.InFlight, beat.Since));
                         break;
                     case { Type: HeartbeatLine.PluginState, Plugin: { Length: > 0 } plugin } state:
-                        Volatile.Write(ref _plugin, new Plugins.PluginRunState(plugin, state.Version, Truncate(state.Error)));
+                        Volatile.Write(ref _plugin, new PluginRunState(plugin, state.Version, Truncate(state.Error)));
                         break;
                     default:
                         _logger.LogInformation("{Slice} stdout: {Line}", _slice, line);

@@ -1,3 +1,5 @@
+using RunnerHost.Host.Plugins;
+
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>One run of one slice, in a child process or a task of the master.</summary>
@@ -13,7 +15,7 @@ public interface ISliceWorker : IAsyncDisposable
     Heartbeat? Heartbeat { get; }
 
     /// <summary>The runner's plugin, its version and the last reload's error, once known (docs/plugins.md, "Reload").</summary>
-    Plugins.PluginRunState? Plugin => null;
+    PluginRunState? Plugin => null;
 
     /// <summary>Completes when the run ended, with how it ended; never faults.</summary>
     Task<WorkerExit> Completion { get; }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -62,7 +63,7 @@ public sealed class SliceSupervisor
     public Heartbeat? Heartbeat => _worker?.Heartbeat;
 
     /// <summary>The plugin version the slice runs and its last reload's error, as the worker reported them.</summary>
-    public Plugins.PluginRunState? Plugin => _worker?.Plugin;
+    public PluginRunState? Plugin => _worker?.Plugin;
 
     public int RestartsInWindow
     {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -37,7 +38,7 @@ public sealed class SupervisedLink : IAsyncDisposable
     public void ReportReady() => Write(new HeartbeatLine(HeartbeatLine.Ready));
 
     /// <summary>Tells the master which plugin version runs and how its last reload went (for <c>status</c>).</summary>
-    public void ReportPlugin(Plugins.PluginRunState state)
+    public void ReportPlugin(PluginRunState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         Write(new HeartbeatLine(HeartbeatLine.PluginState, Plugin: state.Plugin, Version: state.Version, Error: state.ReloadError));

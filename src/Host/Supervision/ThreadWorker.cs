@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -41,7 +42,7 @@ public sealed class ThreadWorker : ISliceWorker
         ? new Heartbeat(DateTimeOffset.UtcNow, runner.LastLoop, runner.InFlight?.Filebase, runner.InFlight?.Since)
         : null;
 
-    public Plugins.PluginRunState? Plugin => _runner?.PluginState;
+    public PluginRunState? Plugin => _runner?.PluginState;
 
     public Task<WorkerExit> Completion => _completion ?? throw new InvalidOperationException("not started");
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Plugins;
+using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
@@ -42,6 +43,7 @@ public static class PluginsCommand
 
         using (catalog)
         {
+            var running = RunningSlices(environment);
             var text = new StringBuilder();
             text.Append("Plugins in ").Append(directory).Append(":\n");
             if (catalog.Plugins.Count == 0)
@@ -55,10 +57,12 @@ public static class PluginsCommand
                 if (plugin.Error is { } error)
                 {
                     text.Append("  FAILED: ").Append(error).Append('\n');
+                    AppendRunning(text, running, plugin.Name);
                     continue;
                 }
 
                 text.Append(' ').Append(plugin.Version).Append('\n');
+                AppendRunning(text, running, plugin.Name);
                 foreach (var type in plugin.RunnerTypes.OrderBy(t => t.FullName, StringComparer.Ordinal))
                 {
                     text.Append("        runner ").Append(type.FullName).Append('\n');
@@ -72,6 +76,31 @@ public static class PluginsCommand
 
             Console.Out.Write(text.ToString());
             return catalog.Plugins.Any(p => p.Error is not null) ? ExitCodes.RunnerCreation : ExitCodes.Success;
+        }
+    }
+
+    // What the master's slices run, by plugin: a deployment that failed to load is still running its previous version.
+    private static ILookup<string, SliceStatus> RunningSlices(CommandEnvironment environment)
+    {
+        var paths = MasterPaths.From(environment.Configuration.Paths);
+        var snapshot = paths.ReadPid() is { } pid && Posix.IsAlive(pid) ? StatusSnapshot.TryRead(paths.StatusFile) : null;
+        return (snapshot?.Slices ?? [])
+            .Where(s => s.Plugin is not null)
+            .ToLookup(s => s.Plugin!, StringComparer.Ordinal);
+    }
+
+    private static void AppendRunning(StringBuilder text, ILookup<string, SliceStatus> running, string plugin)
+    {
+        foreach (var group in running[plugin].GroupBy(s => (s.PluginVersion, s.PluginError)))
+        {
+            string slices = string.Join(", ", group.Select(s => $"{s.Runner} {s.Slice}/{s.Count}"));
+            text.Append("        running ").Append(group.Key.PluginVersion ?? "?").Append(" in ").Append(slices);
+            if (group.Key.PluginError is not null)
+            {
+                text.Append(" (the deployed files did not load; see status)");
+            }
+
+            text.Append('\n');
         }
     }
 
@@ -89,9 +118,19 @@ public static class PluginsCommand
             throw new UsageException($"no plugin named '{name}' (no {dll})");
         }
 
-        // Running hosts watch their plugins' folders; a new modification time is the reload request.
-        File.SetLastWriteTimeUtc(dll, DateTime.UtcNow);
-        Console.Out.Write($"Reload requested for plugin {name}: processes running its runners drain and reload it.\n");
+        // Every process running the plugin's runners watches this file (docs/plugins.md, "Reload"); the
+        // deployed files are left as they are.
+        string request = PluginReloadRequest.PathOf(environment.Configuration.Paths.VarDir, name);
+        try
+        {
+            PluginReloadRequest.Write(request);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot write the reload request {request}: {ex.Message}", ex);
+        }
+
+        Console.Out.Write($"Reload requested for plugin {name}: its running runners load its current files and, if they load, drain and switch to them.\n");
         return ExitCodes.Success;
     }
 }

@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
-using RunnerHost.Host.Plugins;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -11,9 +10,6 @@ namespace RunnerHost.Host.Cli;
 /// <summary><c>runner-host runner --runner NAME[:SLICE:COUNT] [--once]</c>: runs one runner slice in the foreground.</summary>
 public static class RunnerCommand
 {
-    /// <summary>How long a plugin folder must be quiet after a change before the runner reloads it.</summary>
-    private static readonly TimeSpan ReloadQuietPeriod = TimeSpan.FromMilliseconds(500);
-
     public static Command Create(Option<string?> configOption)
     {
         var runnerOption = new Option<string>("--runner", "-r")
@@ -81,9 +77,11 @@ public static class RunnerCommand
             signal.Cancel = true;
             logger.LogInformation("{Runner} caught SIGHUP; reopening logs", settings.Name);
         });
+        var runner = new ReloadingRunner(environment.Services, settings, spec.Slice, spec.Count, logger);
+        session.Attach(runner);
         await using var link = supervised
             ? SupervisedLink.Start(
-                () => session.Current,
+                () => runner.Current,
                 () =>
                 {
                     session.RequestStop();
@@ -92,123 +90,38 @@ public static class RunnerCommand
                 logger,
                 TimeSpan.FromSeconds(1))
             : null;
-        session.Started += () => link?.ReportReady();
-        while (true)
-        {
-            bool reload = await RunUntilStoppedOrReloadedAsync(environment, settings, spec, once, session, logger, hardStop.Token).ConfigureAwait(false);
-            if (!reload || session.StopRequested || hardStop.IsCancellationRequested)
-            {
-                return ExitCodes.Success;
-            }
-
-            // The previous plugin scope and catalog are disposed: its load context can now be collected.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
+        // The master learns of each incarnation (ready again after a reload) and of what plugin version runs.
+        runner.Started += () => link?.ReportReady();
+        runner.PluginStateChanged += state => link?.ReportPlugin(state);
+        await runner.RunAsync(once, hardStop.Token).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 
-    /// <summary>Runs one incarnation of the runner; returns true when it drained because its plugin changed.</summary>
-    private static async Task<bool> RunUntilStoppedOrReloadedAsync(
-        CommandEnvironment environment, RunnerSettings settings, RunnerSpec spec, bool once, RunnerSession session, ILogger logger, CancellationToken cancellationToken)
-    {
-        var pluginDirectory = environment.Configuration.Paths.PluginDir;
-
-        // Disposal order matters for unloading: watcher, runner scope, root container, then the plugins.
-        using var plugins = OpenPlugins(pluginDirectory, environment.LoggerFactory);
-        await using var activator = new RunnerActivator(environment.Services, plugins);
-        await using var instance = await activator.CreateAsync(settings, spec.Slice, spec.Count).ConfigureAwait(false);
-        var runner = instance.Runner;
-        bool pluginChanged = false;
-        using var watcher = once ? null : WatchPlugin(pluginDirectory, instance.Plugin.Name, logger, () =>
-        {
-            logger.LogInformation("{Runner} plugin {Plugin} changed; draining to reload it", runner.Identity, instance.Plugin.Name);
-            pluginChanged = true;
-            runner.Stop();
-        });
-        session.Attach(runner);
-        if (once)
-        {
-            await runner.RunOnceAsync(cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-
-        await runner.RunAsync(cancellationToken).ConfigureAwait(false);
-        if (pluginChanged)
-        {
-            logger.LogInformation("{Runner} drained; reloading plugin {Plugin}", runner.Identity, instance.Plugin.Name);
-        }
-
-        return pluginChanged;
-    }
-
-    /// <summary>Watches the plugin for reloads; without inotify (e.g. its per-user limit reached) the runner runs on, unwatched.</summary>
-    private static PluginChangeWatcher? WatchPlugin(string pluginDirectory, string pluginName, ILogger logger, Action onChanged)
-    {
-        try
-        {
-            return new PluginChangeWatcher(pluginDirectory, pluginName, ReloadQuietPeriod, onChanged);
-        }
-        catch (IOException ex)
-        {
-            logger.LogWarning(ex, "Cannot watch plugin {Plugin} for changes ({Error}); reload it by restarting the runner", pluginName, ex.Message);
-            return null;
-        }
-    }
-
-    private static PluginCatalog OpenPlugins(string pluginDirectory, ILoggerFactory loggerFactory)
-    {
-        try
-        {
-            return new PluginCatalog(pluginDirectory, loggerFactory);
-        }
-        catch (PluginException ex)
-        {
-            throw new RunnerCreationException(ex.Message, ex);
-        }
-    }
-
-    /// <summary>The runner currently running, so a stop signal reaches whichever incarnation is live.</summary>
+    /// <summary>Stop signals arriving before the runner exists are kept for it.</summary>
     private sealed class RunnerSession
     {
-        private readonly object _gate = new();
-        private Runner? _current;
+        private readonly Lock _gate = new();
+        private ReloadingRunner? _runner;
+        private bool _stopRequested;
 
-        /// <summary>Raised when a runner incarnation is attached (created and about to run).</summary>
-        public event Action? Started;
-
-        public bool StopRequested { get; private set; }
-
-        public Runner? Current
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _current;
-                }
-            }
-        }
-
-        public void Attach(Runner runner)
+        public void Attach(ReloadingRunner runner)
         {
             lock (_gate)
             {
-                _current = runner;
-                if (StopRequested)
+                _runner = runner;
+                if (_stopRequested)
                 {
-                    runner.Stop();
+                    runner.RequestStop();
                 }
             }
-
-            Started?.Invoke();
         }
 
         public void RequestStop()
         {
             lock (_gate)
             {
-                StopRequested = true;
-                _current?.Stop();
+                _stopRequested = true;
+                _runner?.RequestStop();
             }
         }
     }

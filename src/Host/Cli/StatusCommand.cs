@@ -122,6 +122,12 @@ public static class StatusCommand
             text.Append(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd()).Append('\n');
         }
 
+        // A deployment that did not load leaves the slice running its previous version: say so below the table.
+        foreach (var s in snapshot.Slices.Where(s => s.PluginError is not null))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{s.Runner} {s.Slice}/{s.Count}: plugin reload failed, still running {s.Plugin} {s.PluginVersion}: {s.PluginError}\n");
+        }
+
         return text.ToString();
     }
 

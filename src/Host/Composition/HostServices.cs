@@ -19,7 +19,8 @@ namespace RunnerHost.Host.Composition;
 /// </summary>
 public sealed class HostServices : IDisposable
 {
-    private readonly List<FileSwitchboard> _sliceSwitchboards = [];
+    // The sliced switchboard of each context made here, by the context handed out, until released.
+    private readonly Dictionary<RunnerContext, FileSwitchboard> _sliceSwitchboards = new(ReferenceEqualityComparer.Instance);
     private readonly SwitchboardRegistry _queues;
     private readonly ShuntReplayService _shuntReplay;
     private IListManager? _lists;
@@ -87,10 +88,6 @@ public sealed class HostServices : IDisposable
         if (settings.QueuePath is not null)
         {
             switchboard = new FileSwitchboard(QueueOptions(settings, slice, sliceCount), LoggerFactory.CreateLogger<FileSwitchboard>(), Clock, Notifier);
-            lock (_sliceSwitchboards)
-            {
-                _sliceSwitchboards.Add(switchboard);
-            }
         }
 
         var context = new RunnerContext
@@ -105,14 +102,36 @@ public sealed class HostServices : IDisposable
             Logger = LoggerFactory.CreateLogger($"RunnerHost.Runner.{settings.Name}"),
             Clock = Clock,
         };
-        return ContextDecorator is { } decorate ? decorate(context) : context;
+        var made = ContextDecorator is { } decorate ? decorate(context) : context;
+        if (switchboard is not null)
+        {
+            lock (_sliceSwitchboards)
+            {
+                _sliceSwitchboards.Add(made, switchboard);
+            }
+        }
+
+        return made;
+    }
+
+    /// <summary>Disposes the sliced switchboard of a context made by <see cref="CreateContext"/> once its runner is gone.</summary>
+    public void ReleaseContext(RunnerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        FileSwitchboard? switchboard;
+        lock (_sliceSwitchboards)
+        {
+            _sliceSwitchboards.Remove(context, out switchboard);
+        }
+
+        switchboard?.Dispose();
     }
 
     public void Dispose()
     {
         lock (_sliceSwitchboards)
         {
-            foreach (var switchboard in _sliceSwitchboards)
+            foreach (var switchboard in _sliceSwitchboards.Values)
             {
                 switchboard.Dispose();
             }

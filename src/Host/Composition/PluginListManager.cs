@@ -53,13 +53,26 @@ public sealed class PluginListManager : IDisposable
             throw new RunnerCreationException(Problem(ex.Message), ex);
         }
 
+        PluginTypeName name;
+        try
+        {
+            // The same PLUGIN:TYPE form as a runner's class (docs/configuration.md).
+            name = PluginTypeName.Parse(settings.ClassName);
+        }
+        catch (PluginException ex)
+        {
+            catalog.Dispose();
+            throw new RunnerCreationException(Problem(ex.Message), ex);
+        }
+
         var candidates = catalog.LoadedPlugins
+            .Where(p => name.Plugin is null || string.Equals(p.Name, name.Plugin, StringComparison.Ordinal))
             .SelectMany(p => p.Types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IListManager).IsAssignableFrom(t)).Select(t => (Plugin: p, Type: t)))
             .ToList();
-        var matches = candidates.Where(c => c.Type.FullName == settings.ClassName).ToList();
+        var matches = candidates.Where(c => c.Type.FullName == name.Type).ToList();
         if (matches.Count == 0)
         {
-            matches = candidates.Where(c => c.Type.Name == settings.ClassName).ToList();
+            matches = candidates.Where(c => c.Type.Name == name.Type).ToList();
         }
 
         if (matches.Count != 1)
@@ -67,7 +80,8 @@ public sealed class PluginListManager : IDisposable
             catalog.Dispose();
             throw new RunnerCreationException(Problem(matches.Count == 0
                 ? $"no list manager type named '{settings.ClassName}' in any plugin in {catalog.Directory}"
-                : $"'{settings.ClassName}' is ambiguous: {string.Join(", ", matches.Select(m => $"'{m.Type.FullName}' in plugin '{m.Plugin.Name}'"))}"));
+                : $"'{settings.ClassName}' is ambiguous: {string.Join(", ", matches.Select(m => $"'{m.Type.FullName}' in plugin '{m.Plugin.Name}'"))}; "
+                  + $"name the plugin too: {string.Join(" or ", matches.Select(m => $"'manager: {m.Plugin.Name}:{m.Type.FullName}'"))}"));
         }
 
         var (plugin, type) = matches[0];

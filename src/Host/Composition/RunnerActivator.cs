@@ -46,9 +46,37 @@ public sealed class RunnerActivator : IAsyncDisposable
 
         try
         {
-            var runnerType = _types.Resolve(settings.ClassName.Trim(), $"{settings.GetOrigin("class") ?? "(built-in default)"}: [runner.{settings.Name}] class");
+            var runnerType = Resolve(settings);
+            var plugin = _types.PluginOf(runnerType);
             var context = _services.CreateContext(settings, slice, sliceCount);
-            return await PluginRunnerScope.CreateAsync(_root, _types.PluginOf(runnerType), runnerType, settings.Name, context).ConfigureAwait(false);
+            try
+            {
+                var scope = await PluginRunnerScope.CreateAsync(_root, plugin, runnerType, settings.Name, context).ConfigureAwait(false);
+                // A reload or a thread slice's restart creates the next runner in the same process: its
+                // predecessor's switchboard (and its queue watch) goes with it.
+                scope.Released = () => _services.ReleaseContext(context);
+                return scope;
+            }
+            catch
+            {
+                _services.ReleaseContext(context);
+                throw;
+            }
+        }
+        catch (PluginException ex)
+        {
+            throw new RunnerCreationException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>The plugin that defines <paramref name="settings"/>' runner type.</summary>
+    /// <exception cref="RunnerCreationException">The class cannot be resolved; one line naming file, line and the cause.</exception>
+    public PluginInfo PluginOf(RunnerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        try
+        {
+            return _types.PluginOf(Resolve(settings));
         }
         catch (PluginException ex)
         {
@@ -57,4 +85,9 @@ public sealed class RunnerActivator : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _root.DisposeAsync();
+
+    private Type Resolve(RunnerSettings settings) =>
+        string.IsNullOrWhiteSpace(settings.ClassName)
+            ? throw new PluginException(settings.Describe("class", "no runner class given"))
+            : _types.Resolve(settings.ClassName.Trim(), $"{settings.GetOrigin("class") ?? "(built-in default)"}: [runner.{settings.Name}] class");
 }

@@ -18,9 +18,20 @@ public sealed class PluginCatalog : IDisposable
     private readonly ILogger<PluginCatalog> _logger;
     private readonly List<PluginLoader> _loaders = [];
     private readonly List<PluginInfo> _plugins = [];
+    private readonly PluginSnapshotStore? _snapshots;
     private bool _disposed;
 
+    /// <summary>Loads every plugin folder in place (for inspection: nothing is written anywhere).</summary>
     public PluginCatalog(string pluginDirectory, ILoggerFactory loggerFactory)
+        : this(pluginDirectory, loggerFactory, null)
+    {
+    }
+
+    /// <summary>
+    /// Loads every plugin folder, from a private copy in <paramref name="snapshots"/> when given (what
+    /// running runners do, so that the deployed files can be replaced at any time: docs/plugins.md).
+    /// </summary>
+    public PluginCatalog(string pluginDirectory, ILoggerFactory loggerFactory, PluginSnapshotStore? snapshots)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginDirectory);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -35,10 +46,15 @@ public sealed class PluginCatalog : IDisposable
         }
 
         _logger = loggerFactory.CreateLogger<PluginCatalog>();
+        _snapshots = snapshots;
         Directory = Path.TrimEndingDirectorySeparator(pluginDirectory);
         foreach (string folder in System.IO.Directory.GetDirectories(Directory).Order(StringComparer.Ordinal))
         {
-            _plugins.Add(Load(folder));
+            // With plugin_dir set to var_dir, the copies would look like a plugin folder.
+            if (snapshots is null || !string.Equals(Path.TrimEndingDirectorySeparator(folder), Path.TrimEndingDirectorySeparator(snapshots.Root), StringComparison.Ordinal))
+            {
+                _plugins.Add(Load(folder));
+            }
         }
 
         _logger.LogInformation(
@@ -59,6 +75,9 @@ public sealed class PluginCatalog : IDisposable
         typeof(Autofac.Module),
         typeof(ILogger),
     ];
+
+    // The host's versions of the shared assemblies, which a plugin must not have been compiled against newer ones of.
+    private static IReadOnlyList<AssemblyName> HostSharedAssemblies { get; } = [.. SharedTypes.Select(t => t.Assembly.GetName())];
 
     /// <summary>The plugin directory (absolute).</summary>
     public string Directory { get; }
@@ -89,15 +108,25 @@ public sealed class PluginCatalog : IDisposable
         }
 
         _loaders.Clear();
+        foreach (var plugin in _plugins)
+        {
+            plugin.Snapshot?.Dispose();
+        }
     }
 
     private PluginInfo Load(string folder)
     {
         string name = Path.GetFileName(folder);
-        var plugin = new PluginInfo(name, folder, Path.Combine(folder, name + ".dll"));
+        var plugin = new PluginInfo(name, folder, Path.Combine(folder, name + ".dll")) { LoadedFrom = folder };
         string? problem = Validate(plugin);
         if (problem is not null)
         {
+            // Paths in the private copy mean nothing to an operator: name the deployed folder.
+            if (plugin.LoadedFrom != folder)
+            {
+                problem = problem.Replace(plugin.LoadedFrom, folder, StringComparison.Ordinal);
+            }
+
             plugin.MarkFailed($"plugin '{name}' ({folder}): {problem}");
             _logger.LogError("{PluginError}", plugin.Error);
         }
@@ -123,25 +152,63 @@ public sealed class PluginCatalog : IDisposable
             return $"no {fileName} in the folder";
         }
 
+        if (_snapshots is not null)
+        {
+            try
+            {
+                plugin.Snapshot = _snapshots.Acquire(plugin.Directory);
+                plugin.LoadedFrom = plugin.Snapshot.Directory;
+            }
+            catch (PluginException ex)
+            {
+                return ex.Message;
+            }
+        }
+
+        string assemblyPath = Path.Combine(plugin.LoadedFrom, fileName);
+        PluginAssemblyMetadata metadata;
         try
         {
-            // Reads only the metadata: rejects native or corrupt files before a load context exists.
-            _ = AssemblyName.GetAssemblyName(plugin.AssemblyPath);
+            // Reads only the metadata: rejects native or corrupt files, and plugins compiled against newer
+            // shared assemblies, before a load context exists.
+            metadata = PluginAssemblyMetadata.Read(assemblyPath);
         }
         catch (BadImageFormatException)
         {
             return $"{fileName} is not a .NET assembly";
         }
-
-        var loader = PluginLoader.CreateFromAssemblyFile(plugin.AssemblyPath, [.. SharedTypes], config =>
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            config.PreferSharedTypes = true;
-            config.IsUnloadable = true;
-        });
+            return $"cannot read {fileName}: {OneLine(ex.Message)}";
+        }
+
+        plugin.DefinedTypeNames = metadata.TypeNames;
+        if (AbstractionsCompatibility.Check(metadata.References, typeof(Runner).Assembly.GetName().Version!) is { } incompatible)
+        {
+            return incompatible;
+        }
+
+        if (SharedAssemblyCompatibility.Check(metadata.References, HostSharedAssemblies) is { } newer)
+        {
+            return newer;
+        }
+
+        if (PluginDepsFile.Check(plugin.LoadedFrom, plugin.Name) is { } depsProblem)
+        {
+            return depsProblem;
+        }
+
+        PluginLoader? loader = null;
         string? problem;
         try
         {
-            problem = LoadAndCheck(plugin, loader);
+            // Building the context reads the .deps.json too; whatever goes wrong stays this plugin's problem.
+            loader = PluginLoader.CreateFromAssemblyFile(assemblyPath, [.. SharedTypes], config =>
+            {
+                config.PreferSharedTypes = true;
+                config.IsUnloadable = true;
+            });
+            problem = LoadAndCheck(plugin, loader, assemblyPath);
         }
         catch (Exception ex)
         {
@@ -151,17 +218,17 @@ public sealed class PluginCatalog : IDisposable
 
         if (problem is null)
         {
-            _loaders.Add(loader);
+            _loaders.Add(loader!);
         }
         else
         {
-            loader.Dispose();
+            loader?.Dispose();
         }
 
         return problem;
     }
 
-    private static string? LoadAndCheck(PluginInfo plugin, PluginLoader loader)
+    private static string? LoadAndCheck(PluginInfo plugin, PluginLoader loader, string assemblyPath)
     {
         Assembly assembly;
         try
@@ -177,15 +244,9 @@ public sealed class PluginCatalog : IDisposable
             return $"cannot load {plugin.Name}.dll: {OneLine(ex.Message)}";
         }
 
-        var references = assembly.GetReferencedAssemblies();
-        if (AbstractionsCompatibility.Check(references, typeof(Runner).Assembly.GetName().Version!) is { } incompatible)
-        {
-            return incompatible;
-        }
-
         // Resolving every direct reference now names a deleted private dependency at start-up, not
         // on the first message that happens to reach the code using it.
-        foreach (var reference in references)
+        foreach (var reference in assembly.GetReferencedAssemblies())
         {
             try
             {
@@ -193,7 +254,8 @@ public sealed class PluginCatalog : IDisposable
             }
             catch (FileNotFoundException)
             {
-                return $"missing dependency {reference.FullName}: not in the plugin folder, its .deps.json or the host";
+                string missing = $"missing dependency {reference.FullName}: not in the plugin folder, its .deps.json or the host";
+                return PluginDepsFile.EnableDynamicLoadingHint(Path.GetDirectoryName(assemblyPath)!, plugin.Name) is { } hint ? $"{missing}; {hint}" : missing;
             }
             catch (Exception ex) when (ex is FileLoadException or BadImageFormatException)
             {

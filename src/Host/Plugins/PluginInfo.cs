@@ -43,6 +43,18 @@ public sealed class PluginInfo
     /// <summary>Every type of the plugin assembly, for name lookups.</summary>
     internal IReadOnlyList<Type> Types { get; private set; } = [];
 
+    /// <summary>
+    /// The full names of the types the main assembly defines, read from its metadata without loading it:
+    /// known for a plugin that failed to load too, so a runner naming one of them is told why.
+    /// </summary>
+    internal IReadOnlyList<string> DefinedTypeNames { get; set; } = [];
+
+    /// <summary>The folder the assemblies were loaded from: a private copy of <see cref="Directory"/>, or the folder itself.</summary>
+    public string LoadedFrom { get; internal set; } = string.Empty;
+
+    /// <summary>The private copy loaded from, when there is one.</summary>
+    internal PluginSnapshot? Snapshot { get; set; }
+
     internal void MarkLoaded(Assembly assembly, AssemblyLoadContext loadContext, IReadOnlyList<Type> types, IReadOnlyList<Type> runnerTypes, string version)
     {
         Assembly = assembly;

@@ -10,6 +10,7 @@ namespace RunnerHost.Host.Plugins;
 public sealed class PluginRunnerScope : IAsyncDisposable
 {
     private readonly ILifetimeScope _scope;
+    private Action? _released;
 
     private PluginRunnerScope(ILifetimeScope scope, PluginInfo plugin, string runnerName, Runner runner)
     {
@@ -85,5 +86,16 @@ public sealed class PluginRunnerScope : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _scope.DisposeAsync();
+    /// <summary>Run once, after the scope is disposed: the activator releases the slice's context (its switchboard) there.</summary>
+    internal Action? Released
+    {
+        get => _released;
+        set => _released = value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _scope.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Exchange(ref _released, null)?.Invoke();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -19,6 +20,7 @@ public sealed class ChildProcessWorker : ISliceWorker
     private volatile bool _ready;
     private volatile bool _watchdog;
     private Heartbeat? _heartbeat;
+    private PluginRunState? _plugin;
 
     public ChildProcessWorker(SliceId slice, string? configFile, TimeProvider clock, ILogger logger)
     {
@@ -33,6 +35,8 @@ public sealed class ChildProcessWorker : ISliceWorker
     public bool IsReady => _ready;
 
     public Heartbeat? Heartbeat => Volatile.Read(ref _heartbeat);
+
+    public PluginRunState? Plugin => Volatile.Read(ref _plugin);
 
     public Task<WorkerExit> Completion => _completion ?? throw new InvalidOperationException("not started");
 
@@ -103,6 +107,9 @@ public sealed class ChildProcessWorker : ISliceWorker
         return WorkerExit.FromProcess(process.ExitCode, _watchdog);
     }
 
+    private static string? Truncate(string? text) =>
+        text is { Length: > HeartbeatLine.MaxErrorLength } ? text[..HeartbeatLine.MaxErrorLength] + "..." : text;
+
     private async Task ReadHeartbeatsAsync(StreamReader stdout)
     {
         try
@@ -116,6 +123,9 @@ public sealed class ChildProcessWorker : ISliceWorker
                         break;
                     case { Type: HeartbeatLine.Beat } beat:
                         Volatile.Write(ref _heartbeat, new Heartbeat(_clock.GetUtcNow(), beat.LastLoop, beat.InFlight, beat.Since));
+                        break;
+                    case { Type: HeartbeatLine.PluginState, Plugin: { Length: > 0 } plugin } state:
+                        Volatile.Write(ref _plugin, new PluginRunState(plugin, state.Version, Truncate(state.Error)));
                         break;
                     default:
                         _logger.LogInformation("{Slice} stdout: {Line}", _slice, line);

@@ -8,16 +8,24 @@ public sealed record Heartbeat(DateTimeOffset ReceivedAt, DateTimeOffset? LastLo
 
 /// <summary>
 /// One line a supervised child writes on its stdout: <c>{"type":"ready"}</c> once the runner exists,
-/// then <c>{"type":"heartbeat",...}</c> every second. Anything else on stdout is ignored.
+/// then <c>{"type":"heartbeat",...}</c> every second, and <c>{"type":"plugin","plugin":...,"version":...,"error":...}</c>
+/// whenever the plugin version it runs or its last reload's outcome changes. Anything else on stdout is ignored.
 /// </summary>
 public sealed record HeartbeatLine(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("lastLoop")] DateTimeOffset? LastLoop = null,
     [property: JsonPropertyName("inFlight")] string? InFlight = null,
-    [property: JsonPropertyName("since")] DateTimeOffset? Since = null)
+    [property: JsonPropertyName("since")] DateTimeOffset? Since = null,
+    [property: JsonPropertyName("plugin")] string? Plugin = null,
+    [property: JsonPropertyName("version")] string? Version = null,
+    [property: JsonPropertyName("error")] string? Error = null)
 {
     public const string Ready = "ready";
     public const string Beat = "heartbeat";
+    public const string PluginState = "plugin";
+
+    /// <summary>Longest plugin error kept from a child's line; the line comes from another process.</summary>
+    public const int MaxErrorLength = 2000;
 
     public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.HeartbeatLine);
 

@@ -1,3 +1,5 @@
+using RunnerHost.Host.Plugins;
+
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>One run of one slice, in a child process or a task of the master.</summary>
@@ -11,6 +13,9 @@ public interface ISliceWorker : IAsyncDisposable
 
     /// <summary>The last heartbeat, or null before the first.</summary>
     Heartbeat? Heartbeat { get; }
+
+    /// <summary>The runner's plugin, its version and the last reload's error, once known (docs/plugins.md, "Reload").</summary>
+    PluginRunState? Plugin => null;
 
     /// <summary>Completes when the run ended, with how it ended; never faults.</summary>
     Task<WorkerExit> Completion { get; }

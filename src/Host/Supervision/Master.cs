@@ -78,9 +78,8 @@ public sealed class Master
             }
         }
 
-        // Thread-isolated slices share one plugin catalog in the master, each in its own scope.
-        using var plugins = runners.Any(r => policies[r.Name].Isolation == Isolation.Thread) ? OpenPlugins() : null;
-        await using var activator = plugins is null ? null : new RunnerActivator(_services, plugins);
+        // Each thread-isolated slice loads (and hot-reloads) its plugins itself, like a child process does.
+        bool anyThreads = runners.Any(r => policies[r.Name].Isolation == Isolation.Thread);
         var random = new Random();
         var slices = new List<SliceSupervisor>();
         foreach (var settings in runners)
@@ -91,7 +90,7 @@ public sealed class Master
                 var id = new SliceId(settings.Name, slice, settings.Instances);
                 var logger = _loggerFactory.CreateLogger("RunnerHost.Master");
                 Func<ISliceWorker> factory = policy.Isolation == Isolation.Thread
-                    ? () => new ThreadWorker(activator!, settings, id, policy.StopTimeout, logger)
+                    ? () => new ThreadWorker(_services, settings, id, policy.StopTimeout, logger)
                     : () => new ChildProcessWorker(id, _configuration.ConfigFile, _services.Clock, logger);
                 slices.Add(new SliceSupervisor(id, policy, factory, _services.Clock, random.NextDouble, logger, settings.QueuePath));
             }
@@ -100,7 +99,7 @@ public sealed class Master
         // Restarts and states for `runner-host metrics`: written on every state change and every 5 s.
         // Thread slices count their messages here too, since they run in this process.
         using var masterMetrics = new MasterMetrics(slices, _services.Clock);
-        using var threadMetrics = activator is null ? null : new RunnerMetrics();
+        using var threadMetrics = anyThreads ? new RunnerMetrics() : null;
         if (threadMetrics is not null)
         {
             _services.ContextDecorator ??= threadMetrics.Decorate;
@@ -155,18 +154,6 @@ public sealed class Master
         await supervisor.RunAsync(shutdown.Token).ConfigureAwait(false);
         _logger.LogInformation("Master stopped");
         return exitCode;
-    }
-
-    private PluginCatalog OpenPlugins()
-    {
-        try
-        {
-            return new PluginCatalog(_configuration.Paths.PluginDir, _loggerFactory);
-        }
-        catch (PluginException ex)
-        {
-            throw new RunnerCreationException(ex.Message, ex);
-        }
     }
 
     // The holder writes the pid file just after taking the lock; give it a moment.

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -60,6 +61,9 @@ public sealed class SliceSupervisor
     public TimeSpan LastBackoffDelay { get; private set; }
 
     public Heartbeat? Heartbeat => _worker?.Heartbeat;
+
+    /// <summary>The plugin version the slice runs and its last reload's error, as the worker reported them.</summary>
+    public PluginRunState? Plugin => _worker?.Plugin;
 
     public int RestartsInWindow
     {

@@ -35,7 +35,8 @@ public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedA
     }
 }
 
-/// <summary>One slice in the status.</summary>
+/// <summary>One slice in the status. <c>Plugin</c> and <c>PluginVersion</c>: the runner's plugin and the version running;
+/// <c>PluginError</c>: why the last reload of it failed while that version runs on (null when it did not).</summary>
 public sealed record SliceStatus(
     string Runner,
     int Slice,
@@ -54,4 +55,7 @@ public sealed record SliceStatus(
     DateTimeOffset? InFlightSince,
     string? QueueDirectory,
     int? QueueDepth = null,
-    double? OldestEntryAgeSeconds = null);
+    double? OldestEntryAgeSeconds = null,
+    string? Plugin = null,
+    string? PluginVersion = null,
+    string? PluginError = null);

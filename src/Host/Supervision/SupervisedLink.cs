@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -35,6 +36,13 @@ public sealed class SupervisedLink : IAsyncDisposable
 
     /// <summary>Tells the master the runner is created and running (after a plugin reload too).</summary>
     public void ReportReady() => Write(new HeartbeatLine(HeartbeatLine.Ready));
+
+    /// <summary>Tells the master which plugin version runs and how its last reload went (for <c>status</c>).</summary>
+    public void ReportPlugin(PluginRunState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Write(new HeartbeatLine(HeartbeatLine.PluginState, Plugin: state.Plugin, Version: state.Version, Error: state.ReloadError));
+    }
 
     public async ValueTask DisposeAsync()
     {

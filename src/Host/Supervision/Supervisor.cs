@@ -74,6 +74,7 @@ public sealed class Supervisor : IDisposable
         [.. Slices.Select(s =>
         {
             var beat = s.Heartbeat;
+            var plugin = s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.Plugin : null;
             return new SliceStatus(
                 s.Id.Runner,
                 s.Id.Slice,
@@ -90,7 +91,10 @@ public sealed class Supervisor : IDisposable
                 beat?.LastLoop,
                 beat?.InFlight,
                 beat?.InFlightSince,
-                s.QueueDirectory);
+                s.QueueDirectory,
+                Plugin: plugin?.Plugin,
+                PluginVersion: plugin?.Version,
+                PluginError: plugin?.ReloadError);
         })]);
 
     public void Dispose() => _changed.Dispose();

@@ -2,30 +2,32 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>
-/// A slice inside the master (<c>isolation: thread</c>), in its own plugin scope. A stop is
+/// A slice inside the master (<c>isolation: thread</c>), in its own plugin scope, loaded from its own
+/// private copy and hot-reloaded like a child's (<see cref="ReloadingRunner"/>). A stop is
 /// <see cref="Runner.Stop"/> and, after stop_timeout, cancellation; a thread cannot be killed, so
 /// <see cref="Kill"/> cancels the dispose hook (the entry returns to its queue) and waits for it.
 /// </summary>
 public sealed class ThreadWorker : ISliceWorker
 {
-    private readonly RunnerActivator _activator;
+    private readonly HostServices _services;
     private readonly RunnerSettings _settings;
     private readonly SliceId _slice;
     private readonly TimeSpan _stopTimeout;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _hardStop = new();
-    private volatile Runner? _runner;
+    private volatile ReloadingRunner? _runner;
     private volatile bool _ready;
     private volatile bool _watchdog;
     private Task<WorkerExit>? _completion;
 
-    public ThreadWorker(RunnerActivator activator, RunnerSettings settings, SliceId slice, TimeSpan stopTimeout, ILogger logger)
+    public ThreadWorker(HostServices services, RunnerSettings settings, SliceId slice, TimeSpan stopTimeout, ILogger logger)
     {
-        _activator = activator;
+        _services = services;
         _settings = settings;
         _slice = slice;
         _stopTimeout = stopTimeout;
@@ -36,9 +38,11 @@ public sealed class ThreadWorker : ISliceWorker
 
     public bool IsReady => _ready;
 
-    public Heartbeat? Heartbeat => _runner is { } runner && _ready
+    public Heartbeat? Heartbeat => _runner?.Current is { } runner && _ready
         ? new Heartbeat(DateTimeOffset.UtcNow, runner.LastLoop, runner.InFlight?.Filebase, runner.InFlight?.Since)
         : null;
+
+    public PluginRunState? Plugin => _runner?.PluginState;
 
     public Task<WorkerExit> Completion => _completion ?? throw new InvalidOperationException("not started");
 
@@ -48,7 +52,7 @@ public sealed class ThreadWorker : ISliceWorker
     {
         if (_runner is { } runner)
         {
-            runner.Stop();
+            runner.RequestStop();
             _hardStop.CancelAfter(_stopTimeout);
         }
         else
@@ -80,10 +84,10 @@ public sealed class ThreadWorker : ISliceWorker
     {
         try
         {
-            await using var instance = await _activator.CreateAsync(_settings, _slice.Slice, _slice.Count).ConfigureAwait(false);
-            _runner = instance.Runner;
-            _ready = true;
-            await instance.Runner.RunAsync(_hardStop.Token).ConfigureAwait(false);
+            var runner = new ReloadingRunner(_services, _settings, _slice.Slice, _slice.Count, _logger);
+            runner.Started += () => _ready = true;
+            _runner = runner;
+            await runner.RunAsync(once: false, _hardStop.Token).ConfigureAwait(false);
             return new WorkerExit(0, Watchdog: _watchdog);
         }
         catch (Exception ex) when (ex is RunnerCreationException or ConfigurationException or ConfigurationValueException)

@@ -18,7 +18,27 @@ public sealed class TestPluginBuilder
     [
         "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
         "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin",
+        "VersionedPlugin", "FutureMimeKitPlugin", "NoDynamicLoadingPlugin", "DuplicateFullName",
     ];
+
+    /// <summary>EchoPlugin 2.0.0, whose formatter writes <c>&lt;subject&gt;</c> instead of <c>[subject]</c>.</summary>
+    public const string EchoPluginVersion2 = "EchoPlugin-v2";
+
+    /// <summary>VersionedPlugin 2.0.0, whose runner writes <c>v2</c> (the default build, 1.0.0, writes <c>v1</c>).</summary>
+    public const string VersionedPluginV2 = "VersionedPlugin-v2";
+
+    /// <summary>VersionedPlugin 3.0.0, whose runner writes <c>v3</c>.</summary>
+    public const string VersionedPluginV3 = "VersionedPlugin-v3";
+
+    /// <summary>FutureAbstractionsPlugin built against the contract packed as 1.1.2 (only <c>Version</c> set), to be deployed as <c>FutureAbstractionsPlugin</c>.</summary>
+    public const string FutureMinorAbstractionsPlugin = "FutureAbstractionsPlugin-1.1.2";
+
+    /// <summary>The contract built with <c>-p:Version=1.1.2</c> and nothing else, as a release would pack it.</summary>
+    public static async Task<string> FutureMinorContractAsync()
+    {
+        string built = await _built.Value.ConfigureAwait(false);
+        return Path.Combine(Path.GetDirectoryName(built)!, "abs112", "RunnerHost.Abstractions.dll");
+    }
 
     // Started once per process; holds only a path, never anything from a plugin load context.
     private static readonly Lazy<Task<string>> _built = new(() => Task.Run(BuildAllAsync));
@@ -34,9 +54,6 @@ public sealed class TestPluginBuilder
             TestDirectories.DeleteQuietly(Path.GetDirectoryName(_built.Value.Result)!);
         }
     }
-
-    /// <summary>EchoPlugin 2.0.0, whose formatter writes <c>&lt;subject&gt;</c> instead of <c>[subject]</c>.</summary>
-    public const string EchoPluginVersion2 = "EchoPlugin-v2";
 
     /// <summary>The folder of a built plugin variant (see <see cref="EchoPluginVersion2"/>).</summary>
     public static async Task<string> VariantDirectoryAsync(string variant)
@@ -83,26 +100,43 @@ public sealed class TestPluginBuilder
         string abstractions = Path.Combine("src", "Abstractions", "Abstractions.csproj");
         string futurePath = Path.Combine(root, "abs2", "RunnerHost.Abstractions.dll");
         string futureProperty = "-p:FutureAbstractionsPath=" + futurePath;
+        string minorPath = Path.Combine(root, "abs112", "RunnerHost.Abstractions.dll");
+        string contractProperty = "-p:ContractPath=" + Path.Combine(repo, "src", "Abstractions", "bin", "Release", "net10.0", "RunnerHost.Abstractions.dll");
 
         await RunDotnetAsync(repo, "build", abstractions, "-c", "Release").ConfigureAwait(false);
         // Its own configuration keeps the 2.0.0.0 copy out of the contract's normal obj/bin folders.
         await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureAbstractions", "-p:AssemblyVersion=2.0.0.0", "-p:Version=2.0.0", "-o", Path.GetDirectoryName(futurePath)!).ConfigureAwait(false);
+        // Only Version, as a release would set it: the assembly version must follow (docs/abstractions-versioning.md).
+        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureMinorAbstractions", "-p:Version=1.1.2", "-o", Path.GetDirectoryName(minorPath)!).ConfigureAwait(false);
         foreach (string name in AllPlugins)
         {
             await RunDotnetAsync(repo, "restore", ProjectOf(name), futureProperty).ConfigureAwait(false);
         }
+
+        // Not a plugin: the "MimeKit" 99.0.0.0 that FutureMimeKitPlugin is compiled against (built --no-dependencies below).
+        await RunDotnetAsync(repo, "build", ProjectOf("FakeMimeKit"), "-c", "Release", "--no-restore").ConfigureAwait(false);
 
         // As many builds at once as there are cores: more only makes the compilers fight over them.
         await Parallel.ForEachAsync(
             AllPlugins,
             new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount },
             async (name, _) => await RunDotnetAsync(
-                repo, "build", ProjectOf(name), "-c", "Release", "-o", Path.Combine(plugins, name), "--no-restore", "--no-dependencies", futureProperty).ConfigureAwait(false)).ConfigureAwait(false);
+                repo, "build", ProjectOf(name), "-c", "Release", "-o", Path.Combine(plugins, name), "--no-restore", "--no-dependencies", futureProperty, contractProperty).ConfigureAwait(false)).ConfigureAwait(false);
 
         // A second version of EchoPlugin for reload tests; after the first build because they share obj/.
         await RunDotnetAsync(
             repo, "build", ProjectOf("EchoPlugin"), "-c", "Release", "-o", Path.Combine(root, "variants", EchoPluginVersion2), "--no-restore", "--no-dependencies",
             "-p:EchoStyle=angle", "-p:Version=2.0.0").ConfigureAwait(false);
+        foreach (var (variant, generation) in new[] { (VersionedPluginV2, "2"), (VersionedPluginV3, "3") })
+        {
+            await RunDotnetAsync(
+                repo, "build", ProjectOf("VersionedPlugin"), "-c", "Release", "-o", Path.Combine(root, "variants", variant), "--no-restore", "--no-dependencies",
+                "-p:Generation=" + generation).ConfigureAwait(false);
+        }
+
+        await RunDotnetAsync(
+            repo, "build", ProjectOf("FutureAbstractionsPlugin"), "-c", "Release", "-o", Path.Combine(root, "variants", FutureMinorAbstractionsPlugin), "--no-restore", "--no-dependencies",
+            "-p:FutureAbstractionsPath=" + minorPath).ConfigureAwait(false);
         return plugins;
     }
 

@@ -1,0 +1,11 @@
+using RunnerHost;
+
+namespace FutureMimeKitPlugin;
+
+/// <summary>Compiled against a MimeKit newer than the host's.</summary>
+public sealed class FutureMimeKitRunner(RunnerContext context) : Runner(context)
+{
+    public override bool IsQueueRunner => false;
+
+    public static string Feature => MimeKit.FutureFeature.Name;
+}

@@ -24,7 +24,7 @@ internal sealed class SmtpSink : IAsyncDisposable
     private readonly TimeSpan? _idleTimeout;
     private CancellationTokenSource? _stop;
     private Task? _running;
-    private int _sessionsEnded;
+    private readonly ConcurrentDictionary<ISessionContext, byte> _open = new();
 
     /// <param name="port">The port; a free one when null.</param>
     /// <param name="idleTimeout">When set, the server closes a connection that sent no command for this long (Postfix's smtpd_timeout).</param>
@@ -36,8 +36,8 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>How many SMTP sessions have ended (closed by either side).</summary>
-    public int SessionsEnded => Volatile.Read(ref _sessionsEnded);
+    /// <summary>How many SMTP sessions are open now (a kept client connection counts until either side closes it).</summary>
+    public int OpenSessions => _open.Count;
 
     /// <summary>Recipient address → reply code to refuse it with (e.g. 450, 550).</summary>
     public ConcurrentDictionary<string, int> RefuseRecipients { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -62,9 +62,10 @@ internal sealed class SmtpSink : IAsyncDisposable
         services.Add(new Store(this));
         services.Add(new Filter(this));
         var server = new SmtpServer.SmtpServer(options, services);
-        server.SessionCompleted += (_, _) => Interlocked.Increment(ref _sessionsEnded);
-        server.SessionFaulted += (_, _) => Interlocked.Increment(ref _sessionsEnded);
-        server.SessionCancelled += (_, _) => Interlocked.Increment(ref _sessionsEnded);
+        server.SessionCreated += (_, e) => _open[e.Context] = 0;
+        server.SessionCompleted += (_, e) => _open.TryRemove(e.Context, out byte _);
+        server.SessionFaulted += (_, e) => _open.TryRemove(e.Context, out byte _);
+        server.SessionCancelled += (_, e) => _open.TryRemove(e.Context, out byte _);
         _stop = new CancellationTokenSource();
         _running = server.StartAsync(_stop.Token);
         // StartAsync binds asynchronously; wait until the port answers.

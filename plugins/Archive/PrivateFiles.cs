@@ -14,26 +14,30 @@ internal static class PrivateFiles
     /// <summary>Creates a directory and its missing parents, each 0750; directories that exist are left as the operator made them.</summary>
     public static void EnsureDirectory(string path)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            return;
-        }
-
-        if (Path.GetDirectoryName(full) is { } parent)
-        {
-            EnsureDirectory(parent);
-        }
-
         if (OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(full);
+            Directory.CreateDirectory(path);
             return;
         }
 
-        // Another slice may create it at the same moment; CreateDirectory then returns the existing one, with the same mode set.
-        Directory.CreateDirectory(full, DirectoryMode0750);
-        File.SetUnixFileMode(full, DirectoryMode0750);
+        var missing = new List<string>();
+        for (string? directory = Path.GetFullPath(path); directory is not null && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory))
+        {
+            missing.Add(directory);
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        // One call for the whole path, so a file in the way fails as CreateDirectory reports it. Another
+        // slice may create the same folders at the same moment: the mode set is the same.
+        Directory.CreateDirectory(path, DirectoryMode0750);
+        foreach (var directory in missing)
+        {
+            File.SetUnixFileMode(directory, DirectoryMode0750);
+        }
     }
 
     /// <summary>Creates a new file (it must not exist) for writing, 0640.</summary>

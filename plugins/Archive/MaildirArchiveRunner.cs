@@ -7,7 +7,8 @@ namespace RunnerHost.Plugins.Archive;
 
 /// <summary>
 /// Archives each list's messages into a Maildir, <c>&lt;maildir&gt;/&lt;list id&gt;/{tmp,new,cur}</c>,
-/// readable by any mail client. Settings: <c>maildir</c> (default <c>$archive_dir</c>).
+/// readable by any mail client. Settings: <c>maildir</c> (default <c>$archive_dir</c>). Archived mail is
+/// as private as queued mail: files 0640 in folders 0750 (<see cref="PrivateFiles"/>).
 /// </summary>
 public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context)
 {
@@ -21,13 +22,13 @@ public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context
         string maildir = Path.Combine(root, mailingList.ListId);
         foreach (var sub in new[] { "tmp", "new", "cur" })
         {
-            Directory.CreateDirectory(Path.Combine(maildir, sub));
+            PrivateFiles.EnsureDirectory(Path.Combine(maildir, sub));
         }
 
         // Maildir delivery: write under tmp/, flush to disk, then rename into new/ (atomic publish).
         string name = $"{Clock.GetUtcNow().ToUnixTimeMilliseconds()}.P{Environment.ProcessId}Q{Interlocked.Increment(ref _delivered)}.{Environment.MachineName}";
         string temporary = Path.Combine(maildir, "tmp", name);
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        await using (var file = PrivateFiles.CreateNew(temporary))
         {
             await message.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);

@@ -14,6 +14,9 @@ namespace RunnerHost.Plugins.Lmtp;
 /// </summary>
 internal sealed class LmtpServer : IAsyncDisposable
 {
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(1);
+    private const long LingerBytes = 1024 * 1024;
+
     private readonly LmtpOptions _options;
     private readonly RecipientRouter _router;
     private readonly ISwitchboardRegistry _queues;
@@ -96,6 +99,33 @@ internal sealed class LmtpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Closing a socket with unread input makes the kernel answer with a reset, which can destroy the
+    /// last reply (a 421 after max_errors or data_timeout, with pipelined input still arriving) before
+    /// the peer reads it. So the server half-closes and discards input briefly, as web servers'
+    /// lingering close does; bounded in time and bytes, after the connection slot is released.
+    /// </summary>
+    private async Task LingerAsync(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var linger = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            linger.CancelAfter(LingerTime);
+            var buffer = new byte[4096];
+            long discarded = 0;
+            int read;
+            while (discarded < LingerBytes && (read = await socket.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false)) > 0)
+            {
+                discarded += read;
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer went away or took too long: close now.
+        }
+    }
+
     private async Task ServeAsync(long id, Socket socket)
     {
         string peer = socket.RemoteEndPoint?.ToString() ?? "unknown";
@@ -119,6 +149,8 @@ internal sealed class LmtpServer : IAsyncDisposable
             {
                 _slots.Release();
             }
+
+            await LingerAsync(socket).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {

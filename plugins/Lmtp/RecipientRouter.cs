@@ -45,8 +45,14 @@ internal sealed class RecipientRouter(IListManager lists, ISwitchboardRegistry q
             return Served(new Route(address, "in", posted.ListId, "to_list"));
         }
 
+        // The sub-address delimiter is '+', as in Mailman's LMTP runner: LIST+anything@DOMAIN is LIST@DOMAIN.
         int plus = local.IndexOf('+', StringComparison.Ordinal);
         string bare = plus < 0 ? local : local[..plus];
+        if (plus > 0 && lists.GetByPostingAddress($"{bare}@{domain}") is { } tagged)
+        {
+            return Served(new Route(address, "in", tagged.ListId, "to_list"));
+        }
+
         int dash = bare.LastIndexOf('-');
         if (dash > 0
             && Suffixes.TryGetValue(bare[(dash + 1)..], out var target)

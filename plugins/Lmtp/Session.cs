@@ -71,7 +71,7 @@ internal sealed class Session
 
             if (status == LineStatus.TooLong)
             {
-                Error(Reply.LineTooLong);
+                Send(Reply.LineTooLong);
             }
             else if (!await HandleAsync(CommandLine.Parse(line), shutdown, abort).ConfigureAwait(false))
             {
@@ -87,10 +87,13 @@ internal sealed class Session
         }
     }
 
-    /// <summary>Reads a command line; returns a closing reply instead when idle too long or shutting down.</summary>
-    private async Task<(LineStatus Status, byte[] Line, string? Ending)> ReadAsync(CancellationToken shutdown, CancellationToken abort)
+    /// <summary>
+    /// Reads a line; returns a closing reply instead when idle too long, shutting down, or past
+    /// <paramref name="deadline"/> (the DATA phase's whole-message limit).
+    /// </summary>
+    private async Task<(LineStatus Status, byte[] Line, string? Ending)> ReadAsync(CancellationToken shutdown, CancellationToken abort, CancellationToken deadline = default)
     {
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(shutdown, abort);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(shutdown, abort, deadline);
         wait.CancelAfter(_options.IdleTimeout);
         try
         {
@@ -99,7 +102,10 @@ internal sealed class Session
         }
         catch (OperationCanceledException) when (!abort.IsCancellationRequested)
         {
-            return (LineStatus.End, [], shutdown.IsCancellationRequested ? Reply.ShuttingDown : Reply.IdleTimeout);
+            string ending = shutdown.IsCancellationRequested ? Reply.ShuttingDown
+                : deadline.IsCancellationRequested ? Reply.DataTimeout(_options.DataTimeout)
+                : Reply.IdleTimeout;
+            return (LineStatus.End, [], ending);
         }
     }
 
@@ -112,7 +118,7 @@ internal sealed class Session
                 Lhlo(command.Argument);
                 return true;
             case "HELO" or "EHLO":
-                Error(Reply.UseLhlo);
+                Send(Reply.UseLhlo);
                 return true;
             case "MAIL":
                 Mail(command.Argument);
@@ -136,7 +142,7 @@ internal sealed class Session
                 Send(Reply.Bye);
                 return false;
             default:
-                Error(Reply.Unrecognized);
+                Send(Reply.Unrecognized);
                 return true;
         }
     }
@@ -145,7 +151,7 @@ internal sealed class Session
     {
         if (argument.Length == 0)
         {
-            Error(Reply.SyntaxError);
+            Send(Reply.SyntaxError);
             return;
         }
 
@@ -162,19 +168,19 @@ internal sealed class Session
     {
         if (!_greeted)
         {
-            Error(Reply.NeedLhlo);
+            Send(Reply.NeedLhlo);
             return;
         }
 
         if (_sender is not null)
         {
-            Error(Reply.NestedMail);
+            Send(Reply.NestedMail);
             return;
         }
 
         if (!PathArgument.TryParse(argument, "FROM:", out var sender, out var parameters))
         {
-            Error(Reply.SyntaxError);
+            Send(Reply.SyntaxError);
             return;
         }
 
@@ -188,7 +194,7 @@ internal sealed class Session
                 case "SIZE" when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long size):
                     if (size > _options.MaxMessageSize)
                     {
-                        Error(Reply.TooBig);
+                        Send(Reply.TooBig);
                         return;
                     }
 
@@ -196,7 +202,7 @@ internal sealed class Session
                 case "BODY" when value.Equals("7BIT", StringComparison.OrdinalIgnoreCase) || value.Equals("8BITMIME", StringComparison.OrdinalIgnoreCase):
                     break;
                 default:
-                    Error(Reply.UnknownParameter);
+                    Send(Reply.UnknownParameter);
                     return;
             }
         }
@@ -209,13 +215,13 @@ internal sealed class Session
     {
         if (_sender is null)
         {
-            Error(Reply.NeedMail);
+            Send(Reply.NeedMail);
             return;
         }
 
         if (!PathArgument.TryParse(argument, "TO:", out var address, out var parameters) || address.Length == 0 || parameters.Count > 0)
         {
-            Error(Reply.SyntaxError);
+            Send(Reply.SyntaxError);
             return;
         }
 
@@ -242,25 +248,32 @@ internal sealed class Session
     {
         if (argument.Length > 0)
         {
-            Error(Reply.SyntaxError);
+            Send(Reply.SyntaxError);
             return true;
         }
 
         if (_sender is null || _recipients.Count == 0)
         {
-            Error(_sender is null ? Reply.BadSequence : Reply.NeedRecipients);
+            Send(_sender is null ? Reply.BadSequence : Reply.NeedRecipients);
             return true;
         }
 
         await SendNowAsync(Reply.StartData, abort).ConfigureAwait(false);
         using var body = new MemoryStream();
         string? failure = null;
+        // However steadily lines arrive, one message may not hold a connection slot longer than data_timeout.
+        using var deadline = new CancellationTokenSource(_options.DataTimeout, _clock);
         while (true)
         {
-            // Reading the message is one unit of work: a shutdown waits for its end, the idle timeout does not.
-            var (status, line, ending) = await ReadAsync(CancellationToken.None, abort).ConfigureAwait(false);
+            // Reading the message is one unit of work: a shutdown waits for its end, the idle and data timeouts do not.
+            var (status, line, ending) = await ReadAsync(CancellationToken.None, abort, deadline.Token).ConfigureAwait(false);
             if (ending is not null)
             {
+                if (deadline.IsCancellationRequested)
+                {
+                    _logger.LogWarning("LMTP {Peer} DATA took longer than data_timeout ({Timeout}); closing the connection, nothing queued", _peer, _options.DataTimeout);
+                }
+
                 await SendNowAsync(ending, abort).ConfigureAwait(false);
                 return false;
             }
@@ -319,6 +332,7 @@ internal sealed class Session
 
         // One entry per distinct recipient address; one reply per accepted RCPT, in RCPT order.
         var outcomes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        bool refused = false;
         foreach (var route in _recipients)
         {
             if (!outcomes.TryGetValue(route.Address, out var reply))
@@ -327,7 +341,15 @@ internal sealed class Session
                 outcomes[route.Address] = reply;
             }
 
-            await SendNowAsync(reply, abort).ConfigureAwait(false);
+            refused |= Reply.IsError(reply);
+            Write(reply);
+            await FlushAsync(abort).ConfigureAwait(false);
+        }
+
+        // The replies to one DATA are one answer to one command: they count as one error, not one per recipient.
+        if (refused)
+        {
+            _errors++;
         }
     }
 
@@ -391,13 +413,18 @@ internal sealed class Session
         _recipients.Clear();
     }
 
-    private void Error(string reply)
+    /// <summary>Buffers a reply; every 4xx/5xx reply counts towards <c>max_errors</c>, whatever produced it.</summary>
+    private void Send(string reply)
     {
-        _errors++;
-        Send(reply);
+        if (Reply.IsError(reply))
+        {
+            _errors++;
+        }
+
+        Write(reply);
     }
 
-    private void Send(string reply) => _output.Write(Encoding.ASCII.GetBytes(reply + "\r\n"));
+    private void Write(string reply) => _output.Write(Encoding.ASCII.GetBytes(reply + "\r\n"));
 
     private async Task SendNowAsync(string reply, CancellationToken abort)
     {

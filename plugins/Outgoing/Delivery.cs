@@ -18,16 +18,26 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
 
     public async Task<DeliveryResult> SendAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(message);
+        string messageId = message.MessageId ?? "(no Message-ID)";
         bool reused = _client.IsConnected;
-        var result = await TrySendAsync(message, sender, recipients, cancellationToken).ConfigureAwait(false);
-        if (reused && result is null)
+        var attempt = await TrySendAsync(message, sender, recipients, reused, cancellationToken).ConfigureAwait(false);
+        if (reused && attempt.Result is null)
         {
-            // A kept connection may have been closed by the server while idle: one fresh attempt.
-            logger.LogDebug("SMTP connection to {Host}:{Port} was dropped; reconnecting", options.SmtpHost, options.SmtpPort);
-            result = await TrySendAsync(message, sender, recipients, cancellationToken).ConfigureAwait(false);
+            // A kept connection the server closed while it was idle (Postfix closes after smtpd_timeout) is
+            // routine: say what happened, then make one fresh attempt. Only that attempt's failure is a failure.
+            logger.LogInformation("SMTP connection to {Host}:{Port} {What}; reconnecting to deliver {MessageId}", options.SmtpHost, options.SmtpPort, attempt.Lost, messageId);
+            logger.LogDebug("SMTP connection to {Host}:{Port} before the reconnect: {Error}", options.SmtpHost, options.SmtpPort, attempt.Error);
+            attempt = await TrySendAsync(message, sender, recipients, reused: false, cancellationToken).ConfigureAwait(false);
         }
 
-        return result ?? DeliveryResult.AllFailed(recipients, 421, _client.LastConnectionError ?? "connection failed");
+        if (attempt.Result is { } result)
+        {
+            return result;
+        }
+
+        logger.LogWarning("SMTP delivery of {MessageId} to {Host}:{Port} failed: {Error}", messageId, options.SmtpHost, options.SmtpPort, attempt.Error);
+        return DeliveryResult.AllFailed(recipients, 421, $"{options.SmtpHost}:{options.SmtpPort}: {attempt.Error}");
     }
 
     public async ValueTask DisposeAsync()
@@ -51,8 +61,8 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
         }
     }
 
-    /// <summary>One attempt; null when the connection failed (so nothing was decided about the recipients).</summary>
-    private async Task<DeliveryResult?> TrySendAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
+    /// <summary>One attempt: a result, or (when the connection failed, so nothing was decided about the recipients) why.</summary>
+    private async Task<Attempt> TrySendAsync(MimeMessage message, string sender, IReadOnlyList<string> recipients, bool reused, CancellationToken cancellationToken)
     {
         _client.BeginMessage();
         try
@@ -67,38 +77,51 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
                 MailboxAddress.Parse(sender),
                 recipients.Select(MailboxAddress.Parse),
                 cancellationToken).ConfigureAwait(false);
-            return new DeliveryResult(_client.Accepted, _client.Refused);
+            return new Attempt(new DeliveryResult(_client.Accepted, _client.Refused));
         }
         catch (NoRecipientsAcceptedException)
         {
             await ResetAsync(cancellationToken).ConfigureAwait(false);
-            return new DeliveryResult([], _client.Refused);
+            return new Attempt(new DeliveryResult([], _client.Refused));
+        }
+        catch (SmtpCommandException ex) when (reused && ex.StatusCode is SmtpStatusCode.ServiceNotAvailable or SmtpStatusCode.ServiceClosingTransmissionChannel)
+        {
+            // 421 (or 221, as some servers say it) on a kept connection: the server closed it after an idle
+            // timeout it announced while we waited, and that reply was read as the answer to our command.
+            // Nothing was accepted, so a fresh connection may try the whole message again.
+            await DisconnectQuietlyAsync().ConfigureAwait(false);
+            return new Attempt(null, ex.Message, "closed by the server");
         }
         catch (SmtpCommandException ex)
         {
             // The sender or the message was refused: it applies to every recipient still owed.
             await ResetAsync(cancellationToken).ConfigureAwait(false);
             var owed = recipients.Where(r => !_client.Refused.Any(f => string.Equals(f.Address, r, StringComparison.OrdinalIgnoreCase)));
-            return new DeliveryResult([], [.. _client.Refused, .. DeliveryResult.AllFailed(owed, (int)ex.StatusCode, ex.Message).Failures]);
+            return new Attempt(new DeliveryResult([], [.. _client.Refused, .. DeliveryResult.AllFailed(owed, (int)ex.StatusCode, ex.Message).Failures]));
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or TimeoutException
-                                       || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or ServiceNotConnectedException
+                                       || (ex is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            _client.LastConnectionError = $"{options.SmtpHost}:{options.SmtpPort}: {ex.Message}";
-            logger.LogWarning("SMTP {Host}:{Port} failed: {Error}", options.SmtpHost, options.SmtpPort, ex.Message);
             await DisconnectQuietlyAsync().ConfigureAwait(false);
-            return null;
+            string lost = ex is TimeoutException or OperationCanceledException ? $"did not answer within smtp_timeout ({options.SmtpTimeout})" : "closed by the server";
+            return new Attempt(null, ex.Message, lost);
         }
     }
 
     private async Task ResetAsync(CancellationToken cancellationToken)
     {
+        if (!_client.IsConnected)
+        {
+            // MailKit disconnects by itself after a 421; there is no transaction left to reset.
+            return;
+        }
+
         try
         {
             // RSET ends whatever transaction the refusal left open, so the connection can be reused.
             await _client.ResetTransactionAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException)
+        catch (Exception ex) when (ex is IOException or SocketException or ProtocolException or SmtpCommandException or ServiceNotConnectedException)
         {
             await DisconnectQuietlyAsync().ConfigureAwait(false);
         }
@@ -116,6 +139,9 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
         }
     }
 
+    /// <summary>What one attempt achieved: a result, or the connection error and what became of the connection.</summary>
+    private readonly record struct Attempt(DeliveryResult? Result, string? Error = null, string? Lost = null);
+
     /// <summary>Thrown when the server refused every recipient; the refusals are in <see cref="RecordingSmtpClient.Refused"/>.</summary>
     private sealed class NoRecipientsAcceptedException() : Exception("no recipients accepted");
 
@@ -128,8 +154,6 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
         public IReadOnlyList<string> Accepted => [.. _accepted];
 
         public IReadOnlyList<RecipientFailure> Refused => [.. _refused];
-
-        public string? LastConnectionError { get; set; }
 
         public void BeginMessage()
         {

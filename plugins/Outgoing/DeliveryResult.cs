@@ -3,7 +3,8 @@ namespace RunnerHost.Plugins.Outgoing;
 /// <summary>One recipient the SMTP server did not take, with its reply.</summary>
 internal sealed record RecipientFailure(string Address, int Code, string Reply)
 {
-    public bool IsTemporary => Code is >= 400 and < 500;
+    /// <summary>Only a 5xx is a permanent refusal; a 4xx, or a reply that is no answer at all (a 221 as the server closes), is retried.</summary>
+    public bool IsTemporary => Code is < 500 or >= 600;
 }
 
 /// <summary>What one delivery attempt achieved, per recipient.</summary>

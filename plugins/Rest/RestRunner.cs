@@ -20,6 +20,14 @@ public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, 
         if (_server is null)
         {
             var options = RestOptions.Read(Settings);
+            if (options.AllowUnauthenticatedRemote && options.ListensBeyondLoopback)
+            {
+                Logger.LogWarning(
+                    "{Runner} REST API on {Host} serves queue summaries, runners and metrics to any peer without api_token (allow_unauthenticated_remote: yes); entry content and changes still need the token",
+                    Identity,
+                    options.Host);
+            }
+
             var server = new RestServer(options, Queues, Lists, Clock, shuntReplay, metrics, Logger);
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
             _server = server;

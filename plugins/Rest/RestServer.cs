@@ -28,7 +28,12 @@ internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queue
         builder.Logging.AddProvider(new RunnerLoggerProvider(logger));
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Listen() replaces any ASPNETCORE_URLS: only the configured endpoint is served.
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(new IPEndPoint(options.Host, options.Port)));
+        builder.WebHost.UseKestrel(kestrel =>
+        {
+            kestrel.Listen(new IPEndPoint(options.Host, options.Port));
+            // The inject limit is max_message_size (shared with LMTP), not Kestrel's 30 MB default.
+            kestrel.Limits.MaxRequestBodySize = options.MaxMessageSize;
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(queues);

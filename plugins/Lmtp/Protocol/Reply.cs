@@ -30,6 +30,12 @@ internal static class Reply
     public const string ShuttingDown = "421 4.3.2 Service shutting down";
     public const string TooManyErrors = "421 4.7.0 Too many errors; closing connection";
 
+    public static string DataTimeout(TimeSpan limit) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"421 4.4.2 DATA took longer than data_timeout ({limit.TotalSeconds:0.###}s); closing connection");
+
+    /// <summary>True for a 4xx or 5xx reply: what <c>max_errors</c> counts.</summary>
+    public static bool IsError(string reply) => reply.Length > 0 && reply[0] is '4' or '5';
+
     public static string UnknownRecipient(string address) => $"550 5.1.1 <{address}>: Recipient address rejected: no such list";
 
     public static string NoRunner(string address, string queue) =>

@@ -16,5 +16,5 @@ internal static class MetricsEndpoints
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/metrics", async (IMetricsExporter metrics, CancellationToken cancellationToken) =>
-            Results.Text(await metrics.CollectAsync(cancellationToken).ConfigureAwait(false), ContentType));
+            Results.Text(await metrics.CollectAsync(cancellationToken).ConfigureAwait(false), ContentType)).Require(Exposure.Summary);
 }

@@ -30,7 +30,7 @@ internal static class QueueEndpoints
                     oldestAgeSeconds = due.Count == 0 ? (double?)null : Math.Round((now - due.Min(i => i.Due)).TotalSeconds, 1),
                 };
             }).ToList());
-        });
+        }).Require(Exposure.Summary);
 
         app.MapGet("/queues/{name}", (string name, QueueFiles files) =>
             files.Find(name) is not { } queue
@@ -39,13 +39,19 @@ internal static class QueueEndpoints
                 {
                     name,
                     entries = files.List(queue).Select(i => new { filebase = i.Filebase, due = i.Due, state = i.State }).ToList(),
-                }));
+                })).Require(Exposure.Summary);
 
-        app.MapGet("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, CancellationToken cancellationToken) =>
+        app.MapGet("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, HttpContext http, CancellationToken cancellationToken) =>
         {
             if (Validate(name, filebase, files) is { } invalid)
             {
                 return invalid;
+            }
+
+            // After the name checks (they echo only what the caller sent), before anything about the entry is told.
+            if (BearerToken.Check(http, Exposure.Content) is { } denied)
+            {
+                return denied;
             }
 
             if (await files.ReadAsync(name, filebase, cancellationToken).ConfigureAwait(false) is not { } content)
@@ -107,7 +113,7 @@ internal static class QueueEndpoints
         }).RequireToken();
     }
 
-    private static async Task<IResult> InjectAsync(string name, HttpRequest request, QueueFiles files, IListManager lists, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> InjectAsync(string name, HttpRequest request, QueueFiles files, IListManager lists, TimeProvider clock, RestOptions options, CancellationToken cancellationToken)
     {
         if (files.Find(name) is not { } queue)
         {
@@ -117,6 +123,12 @@ internal static class QueueEndpoints
         if (name == QueueNames.Bad)
         {
             return Results.Problem(title: "Not an injection target", detail: $"Queue '{QueueNames.Bad}' holds preserved entries and takes no new ones; inject into another queue.", statusCode: StatusCodes.Status409Conflict);
+        }
+
+        // Refused before the body is read: with 'Expect: 100-continue' (curl's default for large bodies) it is never sent.
+        if (request.ContentLength is long declared && declared > options.MaxMessageSize)
+        {
+            return MessageTooLarge(request, declared, options.MaxMessageSize);
         }
 
         if (!string.Equals(request.ContentType?.Split(';')[0].Trim(), MessageMediaType, StringComparison.OrdinalIgnoreCase))
@@ -147,9 +159,10 @@ internal static class QueueEndpoints
             metadata[pair[..equals]] = pair[(equals + 1)..];
         }
 
-        using var body = new MemoryStream();
-        await request.Body.CopyToAsync(body, cancellationToken).ConfigureAwait(false);
-        byte[] raw = body.ToArray();
+        if (await RequestBody.ReadAsync(request, options.MaxMessageSize, cancellationToken).ConfigureAwait(false) is not { } raw)
+        {
+            return MessageTooLarge(request, null, options.MaxMessageSize);
+        }
         if (!LooksLikeMessage(raw))
         {
             return Results.Problem(title: "Not a message", detail: "The body must be an RFC 822 message with at least one header.", statusCode: StatusCodes.Status400BadRequest);
@@ -192,6 +205,18 @@ internal static class QueueEndpoints
 
     internal static IResult NoSuchQueue(string name) =>
         Results.Problem(title: "No such queue", detail: $"No queue '{name}' is configured.", statusCode: StatusCodes.Status404NotFound);
+
+    private static IResult MessageTooLarge(HttpRequest request, long? size, int limit)
+    {
+        // The rest of the body is never read, so the connection cannot carry another request: say so, and the client opens a new one.
+        request.HttpContext.Response.Headers.Connection = "close";
+        return Results.Problem(
+            title: "Message too large",
+            detail: size is { } known
+                ? $"The message is {known} octets and max_message_size is {limit} octets."
+                : $"The message is larger than the limit: max_message_size is {limit} octets.",
+            statusCode: StatusCodes.Status413PayloadTooLarge);
+    }
 
     private static IResult NoSuchEntry(string name, string filebase) =>
         Results.Problem(title: "No such entry", detail: $"Queue '{name}' has no entry {filebase}.", statusCode: StatusCodes.Status404NotFound);

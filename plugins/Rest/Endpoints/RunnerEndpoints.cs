@@ -50,7 +50,7 @@ internal static class RunnerEndpoints
                 stopping = root.TryGetProperty("stopping", out var stopping) && stopping.ValueKind == JsonValueKind.True,
                 runners,
             });
-        });
+        }).Require(Exposure.Summary);
 
     private static async Task<JsonDocument?> TryReadAsync(string path, CancellationToken cancellationToken)
     {

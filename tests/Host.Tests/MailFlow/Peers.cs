@@ -5,10 +5,12 @@ using System.Text;
 
 namespace RunnerHost.Host.Tests.MailFlow;
 
-/// <summary>Runs LMTP clients that are not ours (swaks, Python's smtplib) and a raw socket client.</summary>
+/// <summary>Runs clients that are not ours (swaks, Python's smtplib, curl) and a raw socket client.</summary>
 internal static class Peers
 {
     public static Task<(int ExitCode, string Output)> SwaksAsync(params string[] arguments) => RunAsync("swaks", null, arguments);
+
+    public static Task<(int ExitCode, string Output)> CurlAsync(params string[] arguments) => RunAsync("curl", null, arguments);
 
     /// <summary>Runs a Python script (the port is sys.argv[1]); returns its exit code and stdout + stderr.</summary>
     public static Task<(int ExitCode, string Output)> PythonAsync(string script, int port) =>
@@ -73,10 +75,13 @@ internal sealed class RawLmtp : IAsyncDisposable
     public async Task SendAsync(byte[] bytes) => await _stream!.WriteAsync(bytes);
 
     /// <summary>Reads one reply (all its lines); null when the server closed the connection.</summary>
-    public async Task<string?> ReadReplyAsync()
+    public Task<string?> ReadReplyAsync() => ReadReplyAsync(TimeSpan.FromSeconds(10));
+
+    /// <summary>Reads one reply, waiting at most <paramref name="wait"/>; null when the server closed the connection.</summary>
+    public async Task<string?> ReadReplyAsync(TimeSpan wait)
     {
         var lines = new StringBuilder();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(wait);
         while (true)
         {
             string? line = await _reader!.ReadLineAsync(timeout.Token);

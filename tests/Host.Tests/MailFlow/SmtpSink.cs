@@ -21,15 +21,23 @@ internal sealed record ReceivedMessage(string From, IReadOnlyList<string> To, by
 internal sealed class SmtpSink : IAsyncDisposable
 {
     private readonly ConcurrentQueue<ReceivedMessage> _received = new();
+    private readonly TimeSpan? _idleTimeout;
     private CancellationTokenSource? _stop;
     private Task? _running;
+    private readonly ConcurrentDictionary<ISessionContext, byte> _open = new();
 
-    public SmtpSink(int? port = null)
+    /// <param name="port">The port; a free one when null.</param>
+    /// <param name="idleTimeout">When set, the server closes a connection that sent no command for this long (Postfix's smtpd_timeout).</param>
+    public SmtpSink(int? port = null, TimeSpan? idleTimeout = null)
     {
         Port = port ?? FlowHost.FreePort();
+        _idleTimeout = idleTimeout;
     }
 
     public int Port { get; }
+
+    /// <summary>How many SMTP sessions are open now (a kept client connection counts until either side closes it).</summary>
+    public int OpenSessions => _open.Count;
 
     /// <summary>Recipient address → reply code to refuse it with (e.g. 450, 550).</summary>
     public ConcurrentDictionary<string, int> RefuseRecipients { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -41,14 +49,23 @@ internal sealed class SmtpSink : IAsyncDisposable
 
     public async Task StartAsync()
     {
-        var options = new SmtpServerOptionsBuilder()
+        var builder = new SmtpServerOptionsBuilder()
             .ServerName("sink.test")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
-            .Build();
+            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)));
+        if (_idleTimeout is { } idle)
+        {
+            builder = builder.CommandWaitTimeout(idle);
+        }
+
+        var options = builder.Build();
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(new Store(this));
         services.Add(new Filter(this));
         var server = new SmtpServer.SmtpServer(options, services);
+        server.SessionCreated += (_, e) => _open[e.Context] = 0;
+        server.SessionCompleted += (_, e) => _open.TryRemove(e.Context, out byte _);
+        server.SessionFaulted += (_, e) => _open.TryRemove(e.Context, out byte _);
+        server.SessionCancelled += (_, e) => _open.TryRemove(e.Context, out byte _);
         _stop = new CancellationTokenSource();
         _running = server.StartAsync(_stop.Token);
         // StartAsync binds asynchronously; wait until the port answers.

@@ -124,7 +124,7 @@ public sealed partial class RestApiTests
         Assert.That(_rest.Flow.Count("in"), Is.Zero);
         Assert.That(_rest.Flow.Count("out"), Is.EqualTo(1), "the pipeline handed it on");
         Assert.That(_rest.Flow.Count("archive"), Is.EqualTo(1));
-        await AssertProblemAsync(await _rest.Client.GetAsync($"/queues/in/{filebase}"), HttpStatusCode.NotFound, "No such entry");
+        await AssertProblemAsync(await _rest.GetAsync($"/queues/in/{filebase}"), HttpStatusCode.NotFound, "No such entry");
     }
 
     [Test]
@@ -246,7 +246,8 @@ public sealed partial class RestApiTests
 
     private static string FakeFilebase => $"1700000000.0+{new string('a', 40)}";
 
-    private async Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected) => await ReadJsonAsync(await _rest.Client.GetAsync(path), expected);
+    // With the token: reading an entry needs it (RestAuthTests covers who may call what without it).
+    private async Task<JsonElement> GetJsonAsync(string path, HttpStatusCode expected) => await ReadJsonAsync(await _rest.GetAsync(path), expected);
 
     internal static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response, HttpStatusCode expected)
     {

@@ -25,7 +25,8 @@ internal sealed class RestHost : IAsyncDisposable
 
     /// <param name="token">The configured api_token; null leaves it unset (mutating calls refused).</param>
     /// <param name="extraRestSettings">More keys of [runner.rest].</param>
-    public static async Task<RestHost> StartAsync(string? token = Token, string extraRestSettings = "")
+    /// <param name="extraConfig">More sections (e.g. [runner.master]), after [runner.rest].</param>
+    public static async Task<RestHost> StartAsync(string? token = Token, string extraRestSettings = "", string extraConfig = "")
     {
         int port = FlowHost.FreePort();
         var flow = new FlowHost(FlowHost.FreePort(), extraConfig: $"""
@@ -37,6 +38,8 @@ internal sealed class RestHost : IAsyncDisposable
             queue_dir: $queue_dir
             {(token is null ? string.Empty : $"api_token: {token}")}
             {extraRestSettings}
+
+            {extraConfig}
             """);
         var host = new RestHost(flow, port);
         // The master creates var/ when it starts; this host has none yet.
@@ -55,6 +58,13 @@ internal sealed class RestHost : IAsyncDisposable
         }
 
         return request;
+    }
+
+    /// <summary>A GET with the bearer token (null = none), since reading an entry needs it.</summary>
+    public async Task<HttpResponseMessage> GetAsync(string path, string? token = Token)
+    {
+        using var request = Request(HttpMethod.Get, path, token);
+        return await Client.SendAsync(request);
     }
 
     public async Task<HttpResponseMessage> InjectAsync(string queue, string message, string query = "?listid=two.example.com", string? token = Token, string contentType = "message/rfc822")

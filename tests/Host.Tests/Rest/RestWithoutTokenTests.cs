@@ -3,7 +3,7 @@ using RunnerHost.Host.Tests.MailFlow;
 
 namespace RunnerHost.Host.Tests.Rest;
 
-/// <summary>Without <c>api_token</c> the API is read-only: every mutating call is 403 with a problem detail that says how to enable it.</summary>
+/// <summary>Without <c>api_token</c> the API serves summaries only: every mutating call and every entry read is 403 with a problem detail that says how to enable it.</summary>
 [NonParallelizable]
 public sealed class RestWithoutTokenTests
 {
@@ -26,6 +26,26 @@ public sealed class RestWithoutTokenTests
 
         Assert.That((await rest.Client.GetAsync("/queues")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(rest.Flow.Count("in"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Entry_content_is_403_saying_api_token_is_not_set_and_summaries_still_work()
+    {
+        await using var rest = await RestHost.StartAsync(token: null);
+        const string secret = "Nobody may read this without a token.";
+        string filebase = await rest.Flow.EnqueueAsync("in", $"From: a@example.com\r\nSubject: private\r\n\r\n{secret}\r\n", new RunnerHost.Messages.MessageData { ListId = "two.example.com" });
+
+        foreach (var token in new[] { null, RestHost.Token })
+        {
+            var read = await rest.GetAsync($"/queues/in/{filebase}", token);
+            await RestApiTests.AssertProblemAsync(read, HttpStatusCode.Forbidden, "Reading entries is disabled");
+            string body = await read.Content.ReadAsStringAsync();
+            Assert.That(body, Does.Contain("api_token is not set").And.Not.Contain(secret));
+        }
+
+        var listing = await rest.GetAsync("/queues/in", token: null);
+        Assert.That(listing.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await listing.Content.ReadAsStringAsync(), Does.Contain(filebase));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using RunnerHost.Configuration;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
@@ -9,6 +10,7 @@ namespace RunnerHost.Plugins.Archive;
 /// Archives each list's messages into a Maildir, <c>&lt;maildir&gt;/&lt;list id&gt;/{tmp,new,cur}</c>,
 /// readable by any mail client. Settings: <c>maildir</c> (default <c>$archive_dir</c>).
 /// </summary>
+[RunnerSetting("maildir")]
 public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context)
 {
     private long _delivered;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Operations;
 
 namespace RunnerHost.Host.Cli;
@@ -32,7 +33,7 @@ public static class BadCommand
         var command = new Command("list", "One line per preserved entry: name, size, age, reason.");
         command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var now = environment.Services.Clock.GetUtcNow();
             foreach (var entry in Entries(environment).List())
             {
@@ -52,7 +53,7 @@ public static class BadCommand
         var command = new Command("show", "Show one preserved entry as qfile does, with its reason.") { nameArgument };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             string path = Entries(environment).PathOf(result.GetRequiredValue(nameArgument));
             var report = await EntryInspector.InspectAsync(path, cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(EntryReportWriter.ToText(report)).ConfigureAwait(false);
@@ -68,7 +69,7 @@ public static class BadCommand
         var command = new Command("requeue", "Decode preserved entries and enqueue them into a queue; undecodable ones are refused and kept.") { namesArgument, toOption };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var entries = Entries(environment);
             var target = OperationArguments.Queue(environment.Services, result.GetRequiredValue(toOption));
 
@@ -112,7 +113,7 @@ public static class BadCommand
                 throw new UsageException("name the entries to purge, or give --all (not both)");
             }
 
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var entries = Entries(environment);
             if (all)
             {

@@ -18,6 +18,7 @@ public sealed class TestPluginBuilder
     [
         "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
         "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin",
+        "SettingsPlugin",
     ];
 
     // Started once per process; holds only a path, never anything from a plugin load context.

@@ -36,7 +36,7 @@ public sealed class VarDirTests
         ["bad", "show", "x.psv"],
         ["bad", "requeue", "--to", "in", "x.psv"],
         ["bad", "purge", "--all", "--yes"],
-        ["unshunt", "--all"],
+        ["unshunt"],
     ];
 
     private static readonly string[][] _writingCommands =
@@ -47,7 +47,7 @@ public sealed class VarDirTests
         ["start", "--detach", "--timeout", "20"],
         ["bad", "requeue", "--to", "in", "x.psv"],
         ["bad", "purge", "--all", "--yes"],
-        ["unshunt", "--all"],
+        ["unshunt"],
     ];
 
     private static IEnumerable<TestCaseData> Commands() =>

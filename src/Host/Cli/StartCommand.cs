@@ -51,6 +51,7 @@ public static class StartCommand
             var hostPaths = ConfigurationStack.Load(configFile).Build().Paths;
             HostDirectories.Check(hostPaths, VarAccess.ReadWrite);
             var paths = MasterPaths.From(hostPaths);
+            HostDirectories.CreateFile(paths.LogFile); // 0640 whatever the umask; RedirectOutput appends to it
             Posix.NewSession();
             Posix.RedirectOutput(paths.LogFile);
         }

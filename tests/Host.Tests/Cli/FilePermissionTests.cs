@@ -76,6 +76,41 @@ public sealed class FilePermissionTests
         });
     }
 
+    [Test]
+    public async Task A_detached_master_writes_master_log_0640_under_umask_000()
+    {
+        using var harness = await MasterHarness.CreateAsync("""
+            [runner.in]
+            class: RecordingRunner
+            output_dir: $out
+            """);
+        string varDir = Path.Combine(harness.Root, "var");
+        using (var detach = StartUnderUmask(harness.Root, "000", "start", "--detach", "-C", harness.ConfigFile))
+        {
+            var stderr = detach.StandardError.ReadToEndAsync();
+            await detach.WaitForExitAsync();
+            Assert.That(detach.ExitCode, Is.Zero, await stderr);
+        }
+
+        try
+        {
+            var modes = Modes(varDir);
+            Assert.That(modes.Keys, Does.Contain("var/logs/master.log"));
+            Assert.Multiple(() =>
+            {
+                foreach (var (name, (isDirectory, mode)) in modes)
+                {
+                    Assert.That(mode, Is.EqualTo(isDirectory ? Directory0750 : File0640), $"{name}: {Octal(mode)}");
+                }
+            });
+        }
+        finally
+        {
+            var stop = await harness.RunAsync("stop");
+            Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+        }
+    }
+
     private static Process StartUnderUmask(string workingDirectory, string umask, params string[] arguments)
     {
         var start = new ProcessStartInfo("/bin/sh")

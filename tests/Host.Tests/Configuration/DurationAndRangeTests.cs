@@ -1,5 +1,6 @@
 using RunnerHost.Configuration;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Tests.Support;
 
 namespace RunnerHost.Host.Tests.Configuration;
 
@@ -52,6 +53,34 @@ public sealed class DurationAndRangeTests
         var error = Assert.Throws<ConfigurationException>(() => ConfigurationStack.Load(file).Build());
 
         Assert.That(error!.Message, Is.EqualTo($"{file}:5: [runner.in] {key}: '{value}' {problem}"));
+    }
+
+    private static readonly string[][] _commands =
+    [
+        ["queues"], ["status"], ["runner", "--runner", "in", "--once"], ["start"], ["start", "--detach"], ["inject", "-q", "shunt", "x@example.com"], ["metrics"],
+    ];
+
+    private static IEnumerable<TestCaseData> Commands() =>
+        _commands.Select(c => new TestCaseData((object)c).SetArgDisplayNames(string.Join(' ', c)));
+
+    [TestCaseSource(nameof(Commands))]
+    public async Task Every_command_reports_an_absurd_duration_in_one_line_and_exits_3(string[] command)
+    {
+        var file = _dir.Write($"[paths]\nvar_dir: {Path.Combine(_dir.Path, "var")}\n[runner.in]\nclass: MaildirArchiveRunner\nsleep_time: 99999999999999999w\n");
+
+        var result = await HostProcess.RunAsync(_dir.Path, null, [.. command, "-C", file]);
+
+        Assert.That(result.ExitCode, Is.EqualTo(3), result.ToString());
+        Assert.That(result.Stderr, Is.EqualTo($"Configuration error: {file}:5: [runner.in] sleep_time: '99999999999999999w' is too long: a duration is at most 24d\n"));
+    }
+
+    [Test]
+    public async Task A_directory_given_with_C_says_it_is_a_directory_and_exits_3()
+    {
+        var result = await HostProcess.RunAsync(_dir.Path, null, "status", "-C", _dir.Path);
+
+        Assert.That(result.ExitCode, Is.EqualTo(3), result.ToString());
+        Assert.That(result.Stderr, Is.EqualTo($"Configuration error: {_dir.Path}: is a directory, not a configuration file (given by -C)\n"));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using RunnerHost.Configuration;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
@@ -10,6 +11,7 @@ namespace RunnerHost.Plugins.Archive;
 /// readable by any mail client. Settings: <c>maildir</c> (default <c>$archive_dir</c>). Archived mail is
 /// as private as queued mail: files 0640 in folders 0750 (<see cref="PrivateFiles"/>).
 /// </summary>
+[RunnerSetting("maildir")]
 public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context)
 {
     private long _delivered;

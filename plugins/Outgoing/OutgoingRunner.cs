@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using RunnerHost.Configuration;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
@@ -12,6 +13,7 @@ namespace RunnerHost.Plugins.Outgoing;
 /// be reached, go to the <c>retry</c> queue with a not-before time that backs off exponentially.
 /// Settings: docs/mail-flow.md.
 /// </summary>
+[RunnerSetting("smtp_host", "smtp_port", "smtp_timeout", "retry_backoff", "retry_backoff_max", "retry_queue")]
 public sealed class OutgoingRunner(RunnerContext context) : Runner(context), IAsyncDisposable
 {
     private OutgoingOptions? _options;

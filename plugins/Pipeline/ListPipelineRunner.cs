@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using RunnerHost.Configuration;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
@@ -13,6 +14,7 @@ namespace RunnerHost.Plugins.Pipeline;
 /// (<c>archive</c>; empty = no archiving), <c>subject_prefix</c> and <c>subject_prefix_LOCALPART</c>
 /// (see docs/mail-flow.md).
 /// </summary>
+[RunnerSetting("subject_prefix", "subject_prefix_*", "out_queue", "archive_queue", "to_owner")]
 public sealed class ListPipelineRunner(RunnerContext context) : Runner(context)
 {
     protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)

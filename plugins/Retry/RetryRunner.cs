@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using MimeKit;
+using RunnerHost.Configuration;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
@@ -13,6 +14,7 @@ namespace RunnerHost.Plugins.Retry;
 /// <c>delivery_retry_period</c> (default 5d) is shunted with the reason recorded.
 /// Settings: <c>delivery_retry_period</c>, <c>out_queue</c> (<c>out</c>).
 /// </summary>
+[RunnerSetting("delivery_retry_period", "out_queue")]
 public sealed class RetryRunner(RunnerContext context) : Runner(context)
 {
     protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)

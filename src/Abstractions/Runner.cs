@@ -145,6 +145,12 @@ public abstract class Runner
         {
             // Cancellation is a stop, not a failure.
         }
+        catch (ConfigurationValueException ex)
+        {
+            // A bad setting is the operator's to fix: its message names file, line and key; a stack trace would bury it.
+            Logger.LogCritical("{Runner} runner failed: {Error}", Identity, ex.Message);
+            throw;
+        }
         catch (Exception ex)
         {
             Logger.LogCritical(ex, "{Runner} runner failed: {Error}", Identity, ex.Message);

@@ -1,5 +1,9 @@
 using System.CommandLine;
 using RunnerHost.Host.Cli;
+using RunnerHost.Host.Configuration;
+
+// Before anything is created: var/ and everything in it is 0750/0640 whatever the caller's umask (docs/cli.md).
+HostDirectories.RestrictFileCreationMask();
 
 var configOption = new Option<string?>("--config", "-C")
 {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RunnerHost.Configuration;
 
 /// <summary>
@@ -59,9 +61,21 @@ public sealed class RunnerSettings
     public string? GetOrigin(string key) => _origins.TryGetValue(key, out var origin) ? origin : null;
 
     /// <summary>Reads a duration (<c>1s</c>, <c>2m</c>, <c>1h30m</c>), or <paramref name="defaultValue"/> when unset.</summary>
-    /// <exception cref="ConfigurationValueException">The value is not a duration.</exception>
-    public TimeSpan GetDuration(string key, TimeSpan defaultValue) =>
-        Read(key, defaultValue, (string s, out TimeSpan v) => ConfigValue.TryParseDuration(s, out v), "a duration such as 1s, 0.5s, 2m or 1h30m");
+    /// <exception cref="ConfigurationValueException">The value is not a duration, or is longer than <see cref="ConfigValue.MaxDuration"/>.</exception>
+    public TimeSpan GetDuration(string key, TimeSpan defaultValue)
+    {
+        if (!_values.TryGetValue(key, out var text))
+        {
+            return defaultValue;
+        }
+
+        return ConfigValue.ParseDuration(text, out var value) switch
+        {
+            DurationParse.Valid => value,
+            DurationParse.TooLong => throw new ConfigurationValueException(Describe(key, $"'{text}' is too long: a duration is at most {(int)ConfigValue.MaxDuration.TotalDays}d")),
+            _ => throw new ConfigurationValueException(Describe(key, $"'{text}' is not a duration such as 1s, 0.5s, 2m or 1h30m")),
+        };
+    }
 
     /// <summary>Reads a boolean (<c>yes/no</c>, <c>true/false</c>, <c>on/off</c>, <c>1/0</c>), or <paramref name="defaultValue"/> when unset.</summary>
     /// <exception cref="ConfigurationValueException">The value is not a boolean.</exception>
@@ -69,9 +83,23 @@ public sealed class RunnerSettings
         Read(key, defaultValue, (string s, out bool v) => ConfigValue.TryParseBoolean(s, out v), "a boolean (yes/no, true/false, on/off, 1/0)");
 
     /// <summary>Reads an integer, or <paramref name="defaultValue"/> when unset.</summary>
-    /// <exception cref="ConfigurationValueException">The value is not an integer.</exception>
-    public int GetInt32(string key, int defaultValue) =>
-        Read(key, defaultValue, (string s, out int v) => ConfigValue.TryParseInt32(s, out v), "an integer");
+    /// <exception cref="ConfigurationValueException">The value is not an integer, or does not fit an <see cref="int"/>.</exception>
+    public int GetInt32(string key, int defaultValue)
+    {
+        if (!_values.TryGetValue(key, out var text))
+        {
+            return defaultValue;
+        }
+
+        if (ConfigValue.TryParseInt32(text, out var value))
+        {
+            return value;
+        }
+
+        throw new ConfigurationValueException(Describe(key, ConfigValue.LooksLikeInteger(text)
+            ? $"'{text.Trim()}' is out of range: an integer is from {int.MinValue.ToString(CultureInfo.InvariantCulture)} to {int.MaxValue.ToString(CultureInfo.InvariantCulture)}"
+            : $"'{text}' is not an integer"));
+    }
 
     /// <summary>Formats a problem with a key as one line naming file, line, section and key.</summary>
     public string Describe(string key, string problem) =>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Operations;
 
 namespace RunnerHost.Host.Cli;
@@ -32,7 +33,7 @@ public static class BadCommand
         var command = new Command("list", "One line per preserved entry: name, size, age, reason.");
         command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var now = environment.Services.Clock.GetUtcNow();
             foreach (var entry in Entries(environment).List())
             {
@@ -57,7 +58,7 @@ public static class BadCommand
         var command = new Command("show", "Show one preserved entry as qfile does, with its reason.") { nameArgument };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             string path = Entries(environment).PathOf(result.GetRequiredValue(nameArgument));
             var now = environment.Services.Clock.GetUtcNow();
             var report = await EntryInspector.InspectAsync(path, now, cancellationToken).ConfigureAwait(false);
@@ -74,7 +75,7 @@ public static class BadCommand
         var command = new Command("requeue", "Decode preserved entries and enqueue them into a queue; undecodable ones are refused and kept.") { namesArgument, toOption };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var entries = Entries(environment);
             var target = OperationArguments.Queue(environment.Services, result.GetRequiredValue(toOption));
             if (target.Name == RunnerHost.Queues.QueueNames.Bad)
@@ -122,7 +123,7 @@ public static class BadCommand
                 throw new UsageException("name the entries to purge, or give --all (not both)");
             }
 
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var entries = Entries(environment);
             if (all)
             {

@@ -45,13 +45,37 @@ public sealed class CommandEnvironment : IDisposable
 
     public HostServices Services { get; }
 
-    public static CommandEnvironment Open(string? configFile, LogLevel minimumLevel = LogLevel.Information)
+    /// <summary>
+    /// Loads the configuration, checks the directories of <c>[paths]</c> for <paramref name="access"/>, sets up
+    /// logging and the host services, and prints the configuration's warnings once.
+    /// </summary>
+    /// <param name="configFile">The <c>-C</c> file, or null to search.</param>
+    /// <param name="access">Whether the command writes under var_dir (then the directories are created when missing).</param>
+    /// <param name="minimumLevel">The least level logged; configuration warnings are always shown.</param>
+    /// <param name="reportWarnings">False in a runner the master started: the master has shown them already.</param>
+    /// <exception cref="ConfigurationException">The configuration is invalid or a directory is not usable: one line, exit 3.</exception>
+    public static CommandEnvironment Open(string? configFile, VarAccess access, LogLevel minimumLevel = LogLevel.Information, bool reportWarnings = true)
     {
         var configuration = ConfigurationStack.Load(configFile).Build();
+        HostDirectories.Check(configuration.Paths, access);
+
         // Logs go to $log_dir/runner-host.log and to stderr, so that command output on stdout stays machine-readable.
+        // A reading command creates nothing: it writes the log file only where one may already be written.
         var identity = LogIdentity.Current();
-        var logging = new LogSetup(configuration.Paths.LogDir, minimumLevel, identity);
-        return new CommandEnvironment(configuration, logging, identity);
+        string logDirectory = configuration.Paths.LogDir;
+        bool logToFile = access == VarAccess.ReadWrite || HostDirectories.CanAppend(Path.Combine(logDirectory, LogSetup.FileName));
+        var logging = new LogSetup(logToFile ? logDirectory : null, minimumLevel, identity);
+        var environment = new CommandEnvironment(configuration, logging, identity);
+        if (reportWarnings)
+        {
+            var logger = environment.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
+            foreach (var warning in configuration.Warnings)
+            {
+                logger.LogWarning("{Warning}", warning);
+            }
+        }
+
+        return environment;
     }
 
     /// <summary>Runs a command body, mapping the known failures to one stderr line and their exit codes.</summary>

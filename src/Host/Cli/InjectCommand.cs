@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MimeKit;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
@@ -30,7 +31,7 @@ public static class InjectCommand
         };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             if (result.GetValue(showOption))
             {
                 Console.Out.Write("Available queues:\n" + string.Concat(environment.Services.Queues.Names.Select(n => $"    {n}\n")));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
 
 namespace RunnerHost.Host.Cli;
@@ -15,7 +16,7 @@ public static class MetricsCommand
         var command = new Command("metrics", "Print metrics in Prometheus text format: queue depth and age now, runner counters from $var_dir/metrics.");
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var exporter = new HostMetricsExporter(environment.Configuration, environment.Services.Clock);
             string text = await exporter.CollectAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(text).ConfigureAwait(false);

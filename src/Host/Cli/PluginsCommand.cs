@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Plugins;
 using RunnerHost.Host.Supervision;
 
@@ -29,7 +30,7 @@ public static class PluginsCommand
     private static int List(string? configFile)
     {
         // Load errors are the output here, so the catalog's own log lines stay quiet.
-        using var environment = CommandEnvironment.Open(configFile, LogLevel.Critical);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly, LogLevel.Critical);
         string directory = environment.Configuration.Paths.PluginDir;
         PluginCatalog catalog;
         try
@@ -106,7 +107,7 @@ public static class PluginsCommand
 
     private static int Reload(string? configFile, string name)
     {
-        using var environment = CommandEnvironment.Open(configFile, LogLevel.Warning);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly, LogLevel.Warning);
         if (name.Contains('/', StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal))
         {
             throw new UsageException($"bad plugin name '{name}'");

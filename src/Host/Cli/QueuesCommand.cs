@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Operations;
 using RunnerHost.Host.Supervision;
 
@@ -19,7 +20,7 @@ public static class QueuesCommand
         var command = new Command("queues", "Show every queue's depth per slice and the ages of its entries (like Postfix qshape).") { jsonOption };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var now = environment.Services.Clock.GetUtcNow();
             var shapes = Measure(environment, now);
             // Whether anything drains these queues: entries wait while no master runs.

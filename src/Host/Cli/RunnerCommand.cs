@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Plugins;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -40,7 +42,7 @@ public static class RunnerCommand
 
     private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
     {
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadWrite, reportWarnings: !supervised);
         var configuration = environment.Configuration;
         if (!configuration.TryGetRunner(spec.Name, out var settings))
         {

@@ -1,3 +1,4 @@
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -7,7 +8,7 @@ internal static class SignalCommand
 {
     public static async Task<int> SendAsync(string? configFile, int signal, string what, CancellationToken cancellationToken)
     {
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly);
         var client = new MasterClient(MasterPaths.From(environment.Configuration.Paths));
         if (await client.FindAsync(cancellationToken).ConfigureAwait(false) is not { } pid || !MasterClient.Signal(pid, signal))
         {

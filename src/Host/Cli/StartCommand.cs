@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -47,20 +48,22 @@ public static class StartCommand
         if (detachedChild)
         {
             // Before anything logs: leave the caller's session and send all output to master.log.
-            var paths = MasterPaths.From(Configuration.ConfigurationStack.Load(configFile).Build().Paths);
-            Directory.CreateDirectory(Path.GetDirectoryName(paths.LogFile)!);
+            var hostPaths = ConfigurationStack.Load(configFile).Build().Paths;
+            HostDirectories.Check(hostPaths, VarAccess.ReadWrite);
+            var paths = MasterPaths.From(hostPaths);
+            HostDirectories.CreateFile(paths.LogFile); // 0640 whatever the umask; RedirectOutput appends to it
             Posix.NewSession();
             Posix.RedirectOutput(paths.LogFile);
         }
 
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadWrite);
         var master = new Master(environment.Services, new MasterOptions(exitOnFailure));
         return await master.RunAsync(null, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<int> DetachAsync(string? configFile, bool exitOnFailure, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadWrite);
         var paths = MasterPaths.From(environment.Configuration.Paths);
         var client = new MasterClient(paths);
         if (await client.FindAsync(cancellationToken).ConfigureAwait(false) is { } running)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -27,7 +28,7 @@ public static class StatusCommand
 
     private static async Task<int> RunAsync(string? configFile, bool json, CancellationToken cancellationToken)
     {
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly);
         var paths = MasterPaths.From(environment.Configuration.Paths);
         var client = new MasterClient(paths);
         int? pid = await client.FindAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -21,7 +22,7 @@ public static class StopCommand
 
     private static async Task<int> RunAsync(string? configFile, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var environment = CommandEnvironment.Open(configFile);
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly);
         var client = new MasterClient(MasterPaths.From(environment.Configuration.Paths));
         if (await client.FindAsync(cancellationToken).ConfigureAwait(false) is not { } pid)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Operations;
 using RunnerHost.Queues;
 
@@ -27,7 +28,7 @@ public static class UnshuntCommand
         {
             bool discard = result.GetValue(discardOption), dryRun = result.GetValue(dryRunOption);
             var ids = (result.GetValue(idOption) ?? []).Select(OperationArguments.Filebase).ToHashSet(StringComparer.Ordinal);
-            using var environment = CommandEnvironment.Open(result.GetValue(configOption));
+            using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var services = environment.Services;
             string? queue = result.GetValue(queueOption);
             if (queue is not null)

@@ -1,5 +1,7 @@
 using Autofac;
+using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Composition;
@@ -15,6 +17,7 @@ public sealed class RunnerActivator : IAsyncDisposable
     private readonly HostServices _services;
     private readonly RunnerTypeIndex _types;
     private readonly IContainer _root;
+    private readonly ILogger _configurationLogger;
 
     public RunnerActivator(HostServices services, PluginCatalog catalog)
     {
@@ -22,6 +25,7 @@ public sealed class RunnerActivator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(catalog);
         _services = services;
         _types = new RunnerTypeIndex(catalog);
+        _configurationLogger = services.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
         var builder = new ContainerBuilder();
         builder.RegisterInstance(services.Queues).ExternallyOwned();
         builder.RegisterInstance(services.Lists).ExternallyOwned();
@@ -48,6 +52,15 @@ public sealed class RunnerActivator : IAsyncDisposable
         {
             var runnerType = Resolve(settings);
             var plugin = _types.PluginOf(runnerType);
+            if (slice == 0)
+            {
+                // Once per runner (every runner has a slice 0), before its constructor reads the settings.
+                foreach (var warning in RunnerKeyCheck.Check(_services.Configuration, settings, runnerType))
+                {
+                    _configurationLogger.LogWarning("{Warning}", warning);
+                }
+            }
+
             var context = _services.CreateContext(settings, slice, sliceCount);
             try
             {

@@ -11,6 +11,7 @@ public sealed class ConfigurationIndex
     private readonly Dictionary<string, ValueOrigin> _origins = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, ValueOrigin> _sectionOrigins = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _sections = [];
+    private readonly List<string> _warnings = [];
 
     public ConfigurationIndex(IConfigurationRoot root)
     {
@@ -18,6 +19,7 @@ public sealed class ConfigurationIndex
         foreach (var provider in root.Providers.OfType<IParsedIniProvider>())
         {
             var parsed = provider.Parsed;
+            _warnings.AddRange(parsed.Warnings);
             foreach (var (path, origin) in parsed.Origins)
             {
                 _origins[path] = origin;
@@ -37,6 +39,9 @@ public sealed class ConfigurationIndex
 
     /// <summary>Section names in order of first appearance (defaults first), with their first spelling.</summary>
     public IReadOnlyList<string> Sections => _sections;
+
+    /// <summary>The parsers' warnings, layer by layer.</summary>
+    public IReadOnlyList<string> ParseWarnings => _warnings;
 
     /// <summary>The origin of a value, or null when no layer set it.</summary>
     public ValueOrigin? GetOrigin(string section, string key) =>

@@ -35,6 +35,9 @@ public sealed class ConfigurationStack
     /// <summary>The absolute path of the configuration file layer, or null.</summary>
     public string? ConfigFile { get; }
 
+    /// <summary>What <see cref="Load"/> tried when it found no configuration file; empty when it found one (or was not used).</summary>
+    public IReadOnlyList<string> Searched { get; private init; } = [];
+
     /// <summary>The merged configuration, rebuilt after each push and pop.</summary>
     public IConfigurationRoot Root { get; private set; }
 
@@ -47,15 +50,26 @@ public sealed class ConfigurationStack
     /// <summary>
     /// Loads the defaults and a configuration file: <paramref name="configFile"/> if given (it must exist),
     /// else <c>$RUNNER_HOST_CONFIG</c> if set (it must exist), else <c>config/runner-host.cfg</c> if it exists.
+    /// When none is found, <see cref="Searched"/> says what was tried.
     /// </summary>
-    /// <exception cref="ConfigurationException">The named file is missing or does not parse.</exception>
+    /// <exception cref="ConfigurationException">The named file is missing, is a directory, cannot be read or does not parse.</exception>
     public static ConfigurationStack Load(string? configFile)
     {
-        var named = configFile ?? (Environment.GetEnvironmentVariable(ConfigFileEnvironmentVariable) is { Length: > 0 } fromEnv ? fromEnv : null);
+        var fromEnvironment = Environment.GetEnvironmentVariable(ConfigFileEnvironmentVariable) is { Length: > 0 } value ? value : null;
+        var named = configFile ?? fromEnvironment;
         string? path;
+        List<string> searched = [];
         if (named is not null)
         {
             path = Path.GetFullPath(named);
+            string how = configFile is not null ? "-C" : $"${ConfigFileEnvironmentVariable}";
+            if (Directory.Exists(path))
+            {
+                string inside = Path.Combine(path, Path.GetFileName(DefaultConfigFile));
+                string hint = File.Exists(inside) ? $"; did you mean {inside}?" : string.Empty;
+                throw new ConfigurationException($"{path}: is a directory, not a configuration file (given by {how}){hint}");
+            }
+
             if (!File.Exists(path))
             {
                 throw new ConfigurationException($"{path}: configuration file not found");
@@ -64,7 +78,11 @@ public sealed class ConfigurationStack
         else
         {
             path = Path.GetFullPath(DefaultConfigFile);
-            path = File.Exists(path) ? path : null;
+            if (!File.Exists(path))
+            {
+                searched.AddRange(["-C (not given)", $"${ConfigFileEnvironmentVariable} (not set)", $"{path} ({(Directory.Exists(path) ? "a directory" : "no such file")})"]);
+                path = null;
+            }
         }
 
         var layers = new List<Layer> { DefaultsLayer() };
@@ -73,7 +91,7 @@ public sealed class ConfigurationStack
             layers.Add(new Layer(FileLayerName, new MailmanIniFileSource(path), IsBase: true));
         }
 
-        return new ConfigurationStack(layers, path);
+        return new ConfigurationStack(layers, path) { Searched = searched };
     }
 
     /// <summary>Creates a stack with the built-in defaults only.</summary>
@@ -125,7 +143,8 @@ public sealed class ConfigurationStack
             ConfigFile,
             EnvironmentOverrides(),
             AppContext.BaseDirectory,
-            Directory.GetCurrentDirectory());
+            Directory.GetCurrentDirectory(),
+            Searched);
 
     /// <summary>[paths] keys set by the environment: they win over every layer.</summary>
     private static Dictionary<string, string> EnvironmentOverrides()
@@ -161,6 +180,11 @@ public sealed class ConfigurationStack
             // File providers wrap load errors in "Failed to load configuration from file"; ours already say file and line.
             ExceptionDispatchInfo.Throw(inner);
             throw;
+        }
+        catch (InvalidDataException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            var file = layers.Select(l => l.Source).OfType<MailmanIniFileSource>().Select(f => f.FullPath).FirstOrDefault() ?? "the configuration file";
+            throw new ConfigurationException($"{file}: cannot read the configuration file: {e.InnerException.Message}", e);
         }
     }
 

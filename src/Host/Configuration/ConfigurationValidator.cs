@@ -1,4 +1,3 @@
-using System.Globalization;
 using RunnerHost.Configuration;
 
 namespace RunnerHost.Host.Configuration;
@@ -12,9 +11,6 @@ public static class ConfigurationValidator
     /// <summary>The keys allowed in <c>[paths]</c>.</summary>
     public static IReadOnlyList<string> PathKeys { get; } = ["var_dir", "queue_dir", "log_dir", "lock_dir", "archive_dir", "plugin_dir"];
 
-    private static readonly string[] _durationKeys = ["sleep_time", "requeue_backoff", "requeue_backoff_max"];
-    private static readonly string[] _booleanKeys = ["start", "fsync"];
-
     /// <summary>Rejects unknown keys in <c>[paths]</c>.</summary>
     public static void ValidatePathKeys(IEnumerable<string> keys, Func<string, string> describe)
     {
@@ -24,54 +20,36 @@ public static class ConfigurationValidator
         {
             if (!PathKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                throw ConfigurationException.ForValue(describe(key), PathVariables.Section, key, $"unknown key (known: {string.Join(", ", PathKeys)})");
+                throw ConfigurationException.ForValue(
+                    describe(key), PathVariables.Section, key, $"unknown key (known: {string.Join(", ", PathKeys)}){KeySuggestion.Hint(key, PathKeys)}");
             }
         }
     }
 
     /// <summary>
-    /// Validates the merged values of a runner section or of <c>[runner.master]</c>. The class is not
-    /// checked here: an empty class is valid until something tries to create the runner.
+    /// Validates the merged values of a runner section or of <c>[runner.master]</c>: every key RunnerHost
+    /// reads (<see cref="RunnerKeys"/>). The class is not checked here: an empty class is valid until
+    /// something tries to create the runner.
     /// </summary>
+    /// <exception cref="ConfigurationException">A value is invalid; the message names file, line, section and key.</exception>
     public static void ValidateRunner(string section, IReadOnlyDictionary<string, string> values, Func<string, string> describe)
     {
+        ArgumentNullException.ThrowIfNull(section);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(describe);
+        var name = section.StartsWith(HostConfigurationFactory.RunnerPrefix, StringComparison.OrdinalIgnoreCase)
+            ? section[HostConfigurationFactory.RunnerPrefix.Length..]
+            : section;
 
-        ConfigurationException Fail(string key, string problem) => ConfigurationException.ForValue(describe(key), section, key, problem);
-
-        if (values.TryGetValue("instances", out var instancesText))
+        // The same parsers and messages as the runner's own reads, with the origins this validation reports.
+        var settings = new RunnerSettings(name.Length == 0 ? section : name, values, values.Keys.ToDictionary(k => k, describe, StringComparer.OrdinalIgnoreCase));
+        try
         {
-            if (!ConfigValue.TryParseInt32(instancesText, out var instances))
-            {
-                throw Fail("instances", $"'{instancesText}' is not an integer");
-            }
-
-            if (instances < 1 || (instances & (instances - 1)) != 0)
-            {
-                throw Fail("instances", $"{instances.ToString(CultureInfo.InvariantCulture)} is not a power of two (1, 2, 4, 8, ...)");
-            }
+            RunnerKeys.Validate(settings);
         }
-
-        foreach (var key in _durationKeys)
+        catch (ConfigurationValueException ex)
         {
-            if (values.TryGetValue(key, out var text) && !ConfigValue.TryParseDuration(text, out _))
-            {
-                throw Fail(key, $"'{text}' is not a duration such as 1s, 0.5s, 2m or 1h30m");
-            }
-        }
-
-        foreach (var key in _booleanKeys)
-        {
-            if (values.TryGetValue(key, out var text) && !ConfigValue.TryParseBoolean(text, out _))
-            {
-                throw Fail(key, $"'{text}' is not a boolean (yes/no, true/false, on/off, 1/0)");
-            }
-        }
-
-        if (values.TryGetValue("max_restarts", out var restarts) && !(ConfigValue.TryParseInt32(restarts, out var budget) && budget >= 0))
-        {
-            throw Fail("max_restarts", $"'{restarts}' is not a non-negative integer");
+            throw new ConfigurationException(ex.Message, ex);
         }
     }
 }

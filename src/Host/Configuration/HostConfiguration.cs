@@ -8,6 +8,9 @@ namespace RunnerHost.Host.Configuration;
 /// <summary>The validated, typed view of a configuration stack at the time it was built.</summary>
 public sealed class HostConfiguration
 {
+    /// <summary>The log category of configuration warnings; the logging setup always lets its warnings through.</summary>
+    public const string LogCategory = "RunnerHost.Configuration";
+
     private readonly Dictionary<string, RunnerSettings> _runnersByName;
 
     internal HostConfiguration(string? configFile, HostPaths paths, IReadOnlyList<RunnerSettings> runners, IConfigurationRoot root, IListManager lists, ListManagerSettings? listManager)
@@ -38,6 +41,20 @@ public sealed class HostConfiguration
 
     /// <summary>A plugin list manager that replaces <see cref="Lists"/>, when <c>[lists] manager</c> names one.</summary>
     public ListManagerSettings? ListManager { get; }
+
+    /// <summary>
+    /// Problems that do not stop the configuration from working, one line each naming file and line:
+    /// no configuration file found, a repeated or unknown section, a near-miss of a RunnerHost key.
+    /// Commands print them once; the runner's plugin keys are checked later (<see cref="RunnerKeyCheck"/>).
+    /// </summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Per runner, the keys its own section sets that are not RunnerHost's: the plugin's, or misspelt.</summary>
+    internal IReadOnlyDictionary<string, IReadOnlyList<SectionKey>> PluginKeys { get; init; } = new Dictionary<string, IReadOnlyList<SectionKey>>();
+
+    /// <summary>The keys <c>[runner.NAME]</c> itself sets that RunnerHost does not read, with their origins; empty for an unknown runner.</summary>
+    public IReadOnlyList<SectionKey> GetPluginKeys(string runnerName) =>
+        PluginKeys.TryGetValue(runnerName, out var keys) ? keys : [];
 
     /// <summary>The settings of one runner.</summary>
     /// <exception cref="ConfigurationException">There is no such runner section.</exception>

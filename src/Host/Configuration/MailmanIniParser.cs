@@ -5,7 +5,8 @@ namespace RunnerHost.Host.Configuration;
 /// <summary>
 /// Reads Mailman/configparser-style files: <c>key: value</c> or <c>key = value</c> (the first of
 /// <c>:</c>/<c>=</c> wins), full-line <c>#</c>/<c>;</c> comments, indented continuation lines and
-/// <c>[section]</c> headers. Every error names the file and line.
+/// <c>[section]</c> headers. Every error names the file and line; a repeated section header is merged
+/// with a warning naming both lines.
 /// </summary>
 public static class MailmanIniParser
 {
@@ -18,7 +19,8 @@ public static class MailmanIniParser
         var keyLines = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var valueLines = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var sections = new List<KeyValuePair<string, ValueOrigin>>();
-        var seenSections = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var sectionLines = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var warnings = new List<string>();
         string? section = null;
         string? lastKey = null;
 
@@ -52,9 +54,14 @@ public static class MailmanIniParser
             {
                 section = ParseSectionHeader(line, file, lineNumber);
                 lastKey = null;
-                if (seenSections.Add(section))
+                if (sectionLines.TryAdd(section, lineNumber))
                 {
                     sections.Add(new(section, new ValueOrigin(file, lineNumber, [])));
+                }
+                else
+                {
+                    // Merged as configparser does without strict mode, but named: the second header is often a copy-paste slip.
+                    warnings.Add($"{file}:{lineNumber}: [{section}] repeats the section of line {sectionLines[section]}; their keys are merged");
                 }
 
                 continue;
@@ -98,7 +105,7 @@ public static class MailmanIniParser
             origins[path] = new ValueOrigin(file, keyLine, valueLines[path]);
         }
 
-        return new ParsedIni(file, data, origins, sections);
+        return new ParsedIni(file, data, origins, sections, warnings);
     }
 
     private static string ParseSectionHeader(string line, string file, int lineNumber)

@@ -7,16 +7,18 @@ public sealed class ParsedIni
         string file,
         Dictionary<string, string?> data,
         Dictionary<string, ValueOrigin> origins,
-        List<KeyValuePair<string, ValueOrigin>> sections)
+        List<KeyValuePair<string, ValueOrigin>> sections,
+        List<string> warnings)
     {
         File = file;
         Data = data;
         Origins = origins;
         Sections = sections;
+        Warnings = warnings;
     }
 
     /// <summary>An empty result, before the provider has loaded.</summary>
-    public static ParsedIni Empty { get; } = new(string.Empty, [], [], []);
+    public static ParsedIni Empty { get; } = new(string.Empty, [], [], [], []);
 
     /// <summary>The file name or layer label used in messages.</summary>
     public string File { get; }
@@ -29,4 +31,7 @@ public sealed class ParsedIni
 
     /// <summary>Section names in order of first appearance, each with the origin of its first header.</summary>
     public IReadOnlyList<KeyValuePair<string, ValueOrigin>> Sections { get; }
+
+    /// <summary>Problems that do not stop the file from loading (a repeated section), one line each with file and line.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 }

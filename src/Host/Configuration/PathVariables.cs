@@ -3,9 +3,11 @@ using System.Text.RegularExpressions;
 namespace RunnerHost.Host.Configuration;
 
 /// <summary>
-/// Expands <c>$name</c>/<c>${name}</c> in <c>[paths]</c> values and runner paths, Python
-/// <c>Template.safe_substitute</c> style: unknown variables stay as written, <c>$$</c> is a literal <c>$</c>.
-/// Path values may refer to each other; loops are errors naming the key.
+/// Expands <c>$name</c>/<c>${name}</c> in <c>[paths]</c> values and runner values, Python
+/// <c>Template.substitute</c> style: <c>$$</c> is a literal <c>$</c>, and an undefined variable is an
+/// error naming file, line and key (a misspelt <c>$var_dri</c> would otherwise become a directory of
+/// that name). A <c>$</c> not followed by a name (<c>$5</c>) stays as written. Path values may refer
+/// to each other; loops are errors naming the key.
 /// </summary>
 public sealed partial class PathVariables
 {
@@ -35,7 +37,13 @@ public sealed partial class PathVariables
     public string Get(string key) => Resolve(key, []);
 
     /// <summary>Expands a runner's <c>path</c>, where <c>$name</c> is the runner name; empty stays empty (no queue).</summary>
-    public string ExpandRunnerPath(string value, string runnerName)
+    /// <param name="value">The value as written.</param>
+    /// <param name="runnerName">The value of <c>$name</c>.</param>
+    /// <param name="section">The section, for errors.</param>
+    /// <param name="key">The key, for errors.</param>
+    /// <param name="origin">The <c>file:line</c> of the value, for errors.</param>
+    /// <exception cref="ConfigurationException">The value uses an undefined variable.</exception>
+    public string ExpandRunnerPath(string value, string runnerName, string section, string key, string origin)
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length == 0)
@@ -43,16 +51,19 @@ public sealed partial class PathVariables
             return value;
         }
 
-        var expanded = Substitute(value, name => string.Equals(name, "name", StringComparison.OrdinalIgnoreCase) ? runnerName : Lookup(name, []));
-        return Path.GetFullPath(expanded, _cwd);
+        return Path.GetFullPath(ExpandRunnerValue(value, runnerName, section, key, origin), _cwd);
     }
 
-    /// <summary>Expands <c>$name</c> and <c>[paths]</c> variables in any other runner value (plugin settings such as <c>maildir: $archive_dir</c>); unknown variables stay as they are.</summary>
-    public string ExpandRunnerValue(string value, string runnerName)
+    /// <summary>Expands <c>$name</c> and <c>[paths]</c> variables in any other runner value (plugin settings such as <c>maildir: $archive_dir</c>).</summary>
+    /// <exception cref="ConfigurationException">The value uses an undefined variable.</exception>
+    public string ExpandRunnerValue(string value, string runnerName, string section, string key, string origin)
     {
         ArgumentNullException.ThrowIfNull(value);
         return value.Contains('$', StringComparison.Ordinal)
-            ? Substitute(value, name => string.Equals(name, "name", StringComparison.OrdinalIgnoreCase) ? runnerName : Lookup(name, []))
+            ? Substitute(
+                value,
+                name => string.Equals(name, "name", StringComparison.OrdinalIgnoreCase) ? runnerName : Lookup(name, []),
+                name => Undefined(origin, section, key, name, withName: true))
             : value;
     }
 
@@ -70,7 +81,7 @@ public sealed partial class PathVariables
         }
 
         chain.Add(key);
-        var expanded = Substitute(_raw[key], name => Lookup(name, chain));
+        var expanded = Substitute(_raw[key], name => Lookup(name, chain), name => Undefined(_describe(key), Section, key.ToLowerInvariant(), name, withName: false));
         chain.RemoveAt(chain.Count - 1);
         var full = expanded.Length == 0 ? expanded : Path.GetFullPath(expanded, _cwd);
         _resolved[key] = full;
@@ -92,7 +103,23 @@ public sealed partial class PathVariables
         };
     }
 
-    private static string Substitute(string text, Func<string, string?> lookup) =>
+    private ConfigurationException Undefined(string origin, string section, string key, string name, bool withName)
+    {
+        IEnumerable<string> known = [.. _raw.Keys.Select(k => k.ToLowerInvariant()).Order(StringComparer.Ordinal), "host_dir", "cwd"];
+        if (withName)
+        {
+            known = known.Append("name");
+        }
+
+        string hint = KeySuggestion.Closest(name, known) is { } close ? $"did you mean ${close}? " : string.Empty;
+        return ConfigurationException.ForValue(
+            origin,
+            section,
+            key,
+            $"undefined variable ${name} ({hint}known: {string.Join(", ", known.Select(k => "$" + k))}; write $$ for a literal $)");
+    }
+
+    private static string Substitute(string text, Func<string, string?> lookup, Func<string, Exception> undefined) =>
         VariablePattern().Replace(text, match =>
         {
             if (match.Groups["escaped"].Success)
@@ -101,7 +128,7 @@ public sealed partial class PathVariables
             }
 
             var name = match.Groups["braced"].Success ? match.Groups["braced"].Value : match.Groups["named"].Value;
-            return lookup(name) ?? match.Value;
+            return lookup(name) ?? throw undefined(name);
         });
 
     [GeneratedRegex(@"\$(?:(?<escaped>\$)|\{(?<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?<named>[A-Za-z_][A-Za-z0-9_]*))", RegexOptions.CultureInvariant)]

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Queues;
 
 namespace RunnerHost.Host.Diagnostics;
@@ -72,7 +73,12 @@ public sealed class MetricsFileWriter : IAsyncDisposable
         try
         {
             string text = await _export.CollectAsync(cancellationToken).ConfigureAwait(false);
-            DurableFiles.EnsureDirectory(Path.GetDirectoryName(_path)!);
+            string directory = Path.GetDirectoryName(_path)!;
+            if (!Directory.Exists(directory))
+            {
+                HostDirectories.CreateDirectory(directory);
+            }
+
             DurableFiles.Publish(_path + ".tmp", _path, System.Text.Encoding.UTF8.GetBytes(text), fsync: false, replaceExisting: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RunnerHost.Host.Configuration;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -60,8 +61,21 @@ public sealed class ReopenableFileSink : ILogEventSink, IDisposable
     }
 
     // shared: several runner processes append to one file; each write is one append.
-    private Logger Open() => new LoggerConfiguration()
-        .MinimumLevel.Verbose()
-        .WriteTo.File(_path, outputTemplate: _template, shared: true, formatProvider: CultureInfo.InvariantCulture)
-        .CreateLogger();
+    private Logger Open()
+    {
+        // Serilog would create the file with the umask's mode; created here first, it is 0640 whatever the umask.
+        try
+        {
+            HostDirectories.CreateFile(_path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Serilog reports the same failure on its own channel; a log file must never stop the process.
+        }
+
+        return new LoggerConfiguration()
+            .MinimumLevel.Verbose()
+            .WriteTo.File(_path, outputTemplate: _template, shared: true, formatProvider: CultureInfo.InvariantCulture)
+            .CreateLogger();
+    }
 }

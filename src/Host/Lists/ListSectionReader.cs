@@ -55,7 +55,7 @@ internal static partial class ListSectionReader
         {
             if (!_keys.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
-                throw Fail(key, $"unknown key (known: {string.Join(", ", _keys)})");
+                throw Fail(key, $"unknown key (known: {string.Join(", ", _keys)}){KeySuggestion.Hint(key, _keys)}");
             }
         }
 

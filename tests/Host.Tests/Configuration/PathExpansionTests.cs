@@ -51,14 +51,16 @@ public sealed class PathExpansionTests
     }
 
     [Test]
-    public void Unknown_variables_are_left_as_they_are()
+    public void Unknown_variables_are_errors_naming_the_layer_line_and_key()
     {
-        var config = Build("[paths]\nvar_dir: /srv/rh\narchive_dir: /a/$foo/${bar}\n[runner.x]\npath: /q/$foo/$name\n");
+        // They were left as written (safe_substitute), so a misspelt $var_dri silently became a directory of that name.
+        var inPaths = Assert.Throws<ConfigurationException>(() => Build("[paths]\nvar_dir: /srv/rh\narchive_dir: /a/$foo/${bar}\n"));
+        var inRunner = Assert.Throws<ConfigurationException>(() => Build("[paths]\nvar_dir: /srv/rh\n[runner.x]\npath: /q/${bar}/$name\n"));
 
         Assert.Multiple(() =>
         {
-            Assert.That(config.Paths.ArchiveDir, Is.EqualTo("/a/$foo/${bar}"));
-            Assert.That(config.GetRunner("x").QueuePath, Is.EqualTo("/q/$foo/x"));
+            Assert.That(inPaths!.Message, Does.StartWith("<layer test>:5: [paths] archive_dir: undefined variable $foo ("));
+            Assert.That(inRunner!.Message, Does.StartWith("<layer test>:6: [runner.x] path: undefined variable $bar ("));
         });
     }
 

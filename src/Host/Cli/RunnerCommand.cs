@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
+using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Plugins;
 using RunnerHost.Host.Supervision;
 
@@ -33,13 +35,28 @@ public static class RunnerCommand
             onceOption,
             supervisedOption,
         };
-        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunReportingAsync(
             result.GetValue(configOption),
             RunnerSpec.Parse(result.GetRequiredValue(runnerOption)),
             result.GetValue(onceOption),
             result.GetValue(supervisedOption),
             cancellationToken)));
         return command;
+    }
+
+    // A supervised child's stderr is the master's, which the master does not read: the cause of a start
+    // failure also goes to the master as one line on stdout, for status and the master's log.
+    private static async Task<int> RunReportingAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(configFile, spec, once, supervised, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (supervised && ex is RunnerCreationException or ConfigurationException or ConfigurationValueException)
+        {
+            SupervisedLink.ReportCannotStart(ex.Message);
+            throw;
+        }
     }
 
     private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
@@ -93,6 +110,17 @@ public static class RunnerCommand
                 TimeSpan.FromSeconds(1))
             : null;
         session.Started += () => link?.ReportReady();
+
+        // Held for the whole run, across plugin reloads (and by the kernel until this process is gone);
+        // taken before any runner exists, so that its recovery of .bak entries never races a previous
+        // instance still finishing its message.
+        using var sliceLock = await TakeSliceLockAsync(
+            environment.Configuration.Paths.LockDir, new SliceId(settings.Name, spec.Slice, spec.Count), link, session, logger, hardStop.Token).ConfigureAwait(false);
+        if (sliceLock is null)
+        {
+            return ExitCodes.Success; // stopped while waiting: nothing was in hand
+        }
+
         while (true)
         {
             bool reload = await RunUntilStoppedOrReloadedAsync(environment, settings, spec, once, session, logger, hardStop.Token).ConfigureAwait(false);
@@ -104,6 +132,43 @@ public static class RunnerCommand
             // The previous plugin scope and catalog are disposed: its load context can now be collected.
             GC.Collect();
             GC.WaitForPendingFinalizers();
+        }
+    }
+
+    /// <summary>
+    /// The slice lock. A child of the master waits for it (the master shows the slice as waiting); a
+    /// hand-run runner refuses to start beside a running instance of its slice (or of an overlapping slice
+    /// of another instance count). Null when stopped while waiting.
+    /// </summary>
+    private static async Task<SliceLock?> TakeSliceLockAsync(string lockDirectory, SliceId slice, SupervisedLink? link, RunnerSession session, ILogger logger, CancellationToken hardStop)
+    {
+        try
+        {
+            if (link is null)
+            {
+                return SliceLock.TryAcquire(lockDirectory, slice, out var conflict) ?? throw new UsageException(conflict!.HolderPid is { } pid
+                    ? string.Create(CultureInfo.InvariantCulture, $"{slice} is already running (pid {pid}, lock {conflict.File}); a slice never runs twice at once")
+                    : $"{slice} is already running, or overlaps a running slice of another instance count (lock {conflict.File} is held); a slice never runs twice at once");
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(hardStop, session.StopToken);
+            return await SliceLock.AcquireAsync(
+                lockDirectory,
+                slice,
+                conflict =>
+                {
+                    logger.LogWarning("{Slice} waiting for its previous instance (pid {Holder}) to release {Lock}", slice, FailureText.Pid(conflict.HolderPid), conflict.File);
+                    link.ReportWaiting(conflict.HolderPid);
+                },
+                stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested || session.StopRequested)
+        {
+            return null;
+        }
+        catch (IOException ex)
+        {
+            throw new RunnerCreationException($"{slice}: cannot take the slice lock in {lockDirectory}: {ex.Message}", ex);
         }
     }
 
@@ -168,15 +233,22 @@ public static class RunnerCommand
     }
 
     /// <summary>The runner currently running, so a stop signal reaches whichever incarnation is live.</summary>
+    // The stop source is never disposed: a signal handler or the stdin watch may fire at any moment until
+    // the process exits, and a source without a timer holds nothing that needs disposing.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing that needs disposing.")]
     private sealed class RunnerSession
     {
         private readonly object _gate = new();
+        private readonly CancellationTokenSource _stop = new();
         private Runner? _current;
 
         /// <summary>Raised when a runner incarnation is attached (created and about to run).</summary>
         public event Action? Started;
 
         public bool StopRequested { get; private set; }
+
+        /// <summary>Cancelled by <see cref="RequestStop"/>: ends a wait for the slice lock.</summary>
+        public CancellationToken StopToken => _stop.Token;
 
         public Runner? Current
         {
@@ -210,6 +282,8 @@ public static class RunnerCommand
                 StopRequested = true;
                 _current?.Stop();
             }
+
+            _stop.Cancel();
         }
     }
 }

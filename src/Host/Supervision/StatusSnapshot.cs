@@ -35,7 +35,11 @@ public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedA
     }
 }
 
-/// <summary>One slice in the status.</summary>
+/// <summary>
+/// One slice in the status. <c>NextStartAt</c>: when a slice in backoff starts again, or when a failed
+/// one is retried (failed_retry_interval). <c>WaitingForPid</c>: while waiting, the pid its previous
+/// instance recorded in the slice lock.
+/// </summary>
 public sealed record SliceStatus(
     string Runner,
     int Slice,
@@ -54,4 +58,5 @@ public sealed record SliceStatus(
     DateTimeOffset? InFlightSince,
     string? QueueDirectory,
     int? QueueDepth = null,
-    double? OldestEntryAgeSeconds = null);
+    double? OldestEntryAgeSeconds = null,
+    int? WaitingForPid = null);

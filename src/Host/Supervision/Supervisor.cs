@@ -74,14 +74,16 @@ public sealed class Supervisor : IDisposable
         [.. Slices.Select(s =>
         {
             var beat = s.Heartbeat;
+            var state = s.State;
+            bool live = state is SliceState.Starting or SliceState.Waiting or SliceState.Running or SliceState.Stopping;
             return new SliceStatus(
                 s.Id.Runner,
                 s.Id.Slice,
                 s.Id.Count,
                 s.Policy.Isolation.ToString().ToLowerInvariant(),
-                s.State,
-                s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.Pid : null,
-                s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.StartedAt : null,
+                state,
+                live ? s.Pid : null,
+                live ? s.StartedAt : null,
                 s.RestartsInWindow,
                 s.Policy.MaxRestarts,
                 s.LastExit,
@@ -90,7 +92,8 @@ public sealed class Supervisor : IDisposable
                 beat?.LastLoop,
                 beat?.InFlight,
                 beat?.InFlightSince,
-                s.QueueDirectory);
+                s.QueueDirectory,
+                WaitingForPid: s.Waiting?.HolderPid);
         })]);
 
     public void Dispose() => _changed.Dispose();

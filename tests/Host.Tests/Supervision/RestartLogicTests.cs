@@ -106,11 +106,13 @@ public sealed class RestartLogicTests
     }
 
     [Test]
-    public void A_clean_exit_is_not_restarted_but_signals_and_watchdog_kills_are()
+    public void An_unrequested_clean_exit_is_restarted_like_signals_and_watchdog_kills()
     {
         var tracker = new RestartTracker(new RestartPolicy(), () => 0);
 
-        Assert.That(tracker.OnExit(WorkerExit.FromProcess(0, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Stop));
+        // Issue 11 item 6: an exit 0 the master did not ask for (an operator's kill -TERM) is restarted and counted.
+        Assert.That(tracker.OnExit(WorkerExit.FromProcess(0, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Restart));
+        Assert.That(tracker.RestartsInWindow(T0), Is.EqualTo(1));
         Assert.That(tracker.OnExit(WorkerExit.FromProcess(137, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Restart));
         Assert.That(tracker.OnExit(WorkerExit.FromProcess(137, watchdog: true), T0).Action, Is.EqualTo(RestartAction.Restart));
         Assert.That(WorkerExit.FromProcess(137, watchdog: true).Describe(), Is.EqualTo("watchdog kill (signal 9 (SIGKILL))"));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
@@ -31,13 +32,28 @@ public static class RunnerCommand
             onceOption,
             supervisedOption,
         };
-        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunReportingAsync(
             result.GetValue(configOption),
             RunnerSpec.Parse(result.GetRequiredValue(runnerOption)),
             result.GetValue(onceOption),
             result.GetValue(supervisedOption),
             cancellationToken)));
         return command;
+    }
+
+    // A supervised child's stderr is the master's, which the master does not read: the cause of a start
+    // failure also goes to the master as one line on stdout, for status and the master's log.
+    private static async Task<int> RunReportingAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(configFile, spec, once, supervised, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (supervised && ex is RunnerCreationException or ConfigurationException or ConfigurationValueException)
+        {
+            SupervisedLink.ReportCannotStart(ex.Message);
+            throw;
+        }
     }
 
     private static async Task<int> RunAsync(string? configFile, RunnerSpec spec, bool once, bool supervised, CancellationToken cancellationToken)
@@ -95,16 +111,81 @@ public static class RunnerCommand
         // The master learns of each incarnation (ready again after a reload) and of what plugin version runs.
         runner.Started += () => link?.ReportReady();
         runner.PluginStateChanged += state => link?.ReportPlugin(state);
+
+        // Held for the whole run, across plugin reloads (and by the kernel until this process is gone);
+        // taken before any runner exists, so that its recovery of .bak entries never races a previous
+        // instance still finishing its message.
+        using var sliceLock = await TakeSliceLockAsync(
+            configuration.Paths.LockDir, new SliceId(settings.Name, spec.Slice, spec.Count), link, session, logger, hardStop.Token).ConfigureAwait(false);
+        if (sliceLock is null)
+        {
+            return ExitCodes.Success; // stopped while waiting: nothing was in hand
+        }
+
         await runner.RunAsync(once, hardStop.Token).ConfigureAwait(false);
         return ExitCodes.Success;
     }
 
-    /// <summary>Stop signals arriving before the runner exists are kept for it.</summary>
+    /// <summary>
+    /// The slice lock. A child of the master waits for it (the master shows the slice as waiting); a
+    /// hand-run runner refuses to start beside a running instance of its slice (or of an overlapping slice
+    /// of another instance count). Null when stopped while waiting.
+    /// </summary>
+    private static async Task<SliceLock?> TakeSliceLockAsync(string lockDirectory, SliceId slice, SupervisedLink? link, RunnerSession session, ILogger logger, CancellationToken hardStop)
+    {
+        try
+        {
+            if (link is null)
+            {
+                return SliceLock.TryAcquire(lockDirectory, slice, out var conflict) ?? throw new UsageException(conflict!.HolderPid is { } pid
+                    ? string.Create(CultureInfo.InvariantCulture, $"{slice} is already running (pid {pid}, lock {conflict.File}); a slice never runs twice at once")
+                    : $"{slice} is already running, or overlaps a running slice of another instance count (lock {conflict.File} is held); a slice never runs twice at once");
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(hardStop, session.StopToken);
+            return await SliceLock.AcquireAsync(
+                lockDirectory,
+                slice,
+                conflict =>
+                {
+                    logger.LogWarning("{Slice} waiting for its previous instance (pid {Holder}) to release {Lock}", slice, FailureText.Pid(conflict.HolderPid), conflict.File);
+                    link.ReportWaiting(conflict.HolderPid);
+                },
+                stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested || session.StopRequested)
+        {
+            return null;
+        }
+        catch (IOException ex)
+        {
+            throw new RunnerCreationException($"{slice}: cannot take the slice lock in {lockDirectory}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Stop signals arriving before the runner exists are kept for it; the stop token ends a wait for the slice lock.</summary>
+    // The stop source is never disposed: a signal handler or the stdin watch may fire at any moment until
+    // the process exits, and a source without a timer holds nothing that needs disposing.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A CancellationTokenSource without a timer holds nothing that needs disposing.")]
     private sealed class RunnerSession
     {
         private readonly Lock _gate = new();
+        private readonly CancellationTokenSource _stop = new();
         private ReloadingRunner? _runner;
         private bool _stopRequested;
+
+        public bool StopRequested
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _stopRequested;
+                }
+            }
+        }
+
+        public CancellationToken StopToken => _stop.Token;
 
         public void Attach(ReloadingRunner runner)
         {
@@ -125,6 +206,8 @@ public static class RunnerCommand
                 _stopRequested = true;
                 _runner?.RequestStop();
             }
+
+            _stop.Cancel();
         }
     }
 }

@@ -10,18 +10,22 @@ namespace RunnerHost.Host.Cli;
 /// <c>runner-host status [--json]</c>: the master and every runner slice, from the status file the
 /// master rewrites every second, plus each slice's queue depth and oldest entry read from its directory
 /// and the shunt queue's depth (in the header line and as <c>shuntDepth</c> in JSON).
-/// Exit codes: 0 not running, 1 running, 2 running with at least one failed runner.
+/// Exit codes (docs/cli.md): 0 not running, 1 running with every slice running, 2 running with some
+/// slice not running (failed, in backoff, waiting, starting, stopping, or the status unknown or stale).
 /// </summary>
 public static class StatusCommand
 {
     public const int NotRunning = 0;
     public const int Running = 1;
-    public const int RunningWithFailures = 2;
+    public const int SomeSliceNotRunning = 2;
+
+    /// <summary>A status file older than this means the master may be hung.</summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(10);
 
     public static Command Create(Option<string?> configOption)
     {
-        var jsonOption = new Option<bool>("--json") { Description = "Print the status as one JSON object." };
-        var command = new Command("status", "Show whether the master runs and the state of every runner slice (exit 0 not running, 1 running, 2 running with failed runners).") { jsonOption };
+        var jsonOption = new Option<bool>("--json") { Description = "Print the status as one JSON object (the same keys whether the master runs or not)." };
+        var command = new Command("status", "Show whether the master runs and the state of every runner slice (exit 0 not running, 1 every slice running, 2 some slice not running).") { jsonOption };
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(() => RunAsync(result.GetValue(configOption), result.GetValue(jsonOption), cancellationToken)));
         return command;
     }
@@ -38,16 +42,17 @@ public static class StatusCommand
             snapshot = null; // left by an earlier master
         }
 
+        // File names only (no entry is opened), so status stays fast with a large shunt queue.
+        int shuntDepth = QueueDepth.Measure(environment.Services.ShuntDirectory, 1)[0].Count;
         if (snapshot is not null)
         {
-            // File names only (no entry is opened), so status stays fast with a large shunt queue.
-            snapshot = WithQueues(snapshot) with { ShuntDepth = QueueDepth.Measure(environment.Services.ShuntDirectory, 1)[0].Count };
+            snapshot = WithQueues(snapshot) with { ShuntDepth = shuntDepth };
         }
 
         var now = DateTimeOffset.UtcNow;
         if (json)
         {
-            await Console.Out.WriteLineAsync(snapshot?.ToJson() ?? (pid is null ? "{\"running\":false}" : $"{{\"running\":true,\"masterPid\":{pid}}}")).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(StatusReport.Of(pid, snapshot, shuntDepth).ToJson()).ConfigureAwait(false);
         }
         else if (pid is null)
         {
@@ -58,10 +63,14 @@ public static class StatusCommand
             await Console.Out.WriteAsync(Format(pid.Value, snapshot, now)).ConfigureAwait(false);
         }
 
-        return pid is null ? NotRunning
-            : snapshot?.Slices.Any(s => s.State == SliceState.Failed) == true ? RunningWithFailures
-            : Running;
+        return ExitCode(pid, snapshot, now);
     }
+
+    /// <summary>1 only when a fresh status shows every slice running and the master not stopping.</summary>
+    internal static int ExitCode(int? pid, StatusSnapshot? snapshot, DateTimeOffset now) =>
+        pid is null ? NotRunning
+        : snapshot is { Stopping: false } && now - snapshot.UpdatedAt <= StaleAfter && snapshot.Slices.All(s => s.State == SliceState.Running) ? Running
+        : SomeSliceNotRunning;
 
     private static StatusSnapshot WithQueues(StatusSnapshot snapshot)
     {
@@ -97,7 +106,7 @@ public static class StatusCommand
 
         var age = now - snapshot.UpdatedAt;
         text.Append(CultureInfo.InvariantCulture, $"RunnerHost is running (master pid {pid}, up {Duration(now - snapshot.MasterStartedAt)}){(snapshot.Stopping ? ", stopping" : string.Empty)}; shunt queue: {Entries(snapshot.ShuntDepth ?? 0)}\n");
-        if (age > TimeSpan.FromSeconds(10))
+        if (age > StaleAfter)
         {
             text.Append(CultureInfo.InvariantCulture, $"Warning: the status is {Duration(age)} old; the master may be hung\n");
         }
@@ -109,13 +118,13 @@ public static class StatusCommand
             s.Runner,
             $"{s.Slice}/{s.Count}",
             s.Isolation,
-            s.State.ToString().ToLowerInvariant() + (s.State == SliceState.Backoff && s.NextStartAt is { } next ? $" ({Duration(next - now)})" : string.Empty),
+            State(s, now),
             s.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-",
             s.StartedAt is { } started ? Duration(now - started) : "-",
             $"{s.RestartsInWindow}/{s.MaxRestarts}",
             s.QueueDepth?.ToString(CultureInfo.InvariantCulture) ?? "-",
             s.OldestEntryAgeSeconds is { } oldest ? Duration(TimeSpan.FromSeconds(oldest)) : "-",
-            s.FailureReason ?? s.LastExit ?? "-",
+            s.State == SliceState.Waiting ? Waiting(s, snapshot.MasterPid) : s.FailureReason ?? s.LastExit ?? "-",
         }));
         int[] widths = [.. Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length))];
         foreach (var row in rows)
@@ -131,6 +140,20 @@ public static class StatusCommand
 
         return text.ToString();
     }
+
+    private static string State(SliceStatus slice, DateTimeOffset now) => (slice.State, slice.NextStartAt) switch
+    {
+        (SliceState.Backoff, { } next) => $"backoff ({Duration(next - now)})",
+        (SliceState.Failed, { } retry) => $"failed (retry in {Duration(retry - now)})",
+        var (state, _) => state.ToString().ToLowerInvariant(),
+    };
+
+    private static string Waiting(SliceStatus slice, int masterPid) => slice.WaitingForPid switch
+    {
+        { } holder when holder == masterPid => string.Create(CultureInfo.InvariantCulture, $"waiting for its previous instance (pid {holder}: an abandoned thread of this master) to exit"),
+        { } holder => string.Create(CultureInfo.InvariantCulture, $"waiting for its previous instance (pid {holder}) to exit"),
+        null => "waiting for its previous instance (or an overlapping slice) to exit",
+    };
 
     private static string Entries(int count) => count == 1 ? "1 entry" : string.Create(CultureInfo.InvariantCulture, $"{count} entries");
 

@@ -4,9 +4,16 @@ using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
-/// <summary><c>runner-host stop [--timeout T]</c>: SIGTERM to the master, then waits until it and its runners are gone.</summary>
+/// <summary>
+/// <c>runner-host stop [--timeout T]</c>: SIGTERM to the master, then waits until it and its runners are
+/// gone: its lock released (the master drops it after every runner stopped) or its process exited, a
+/// zombie that its parent has not reaped included.
+/// </summary>
 public static class StopCommand
 {
+    // After the lock is released, how long to let the process finish exiting before saying "Stopped".
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(2);
+
     public static Command Create(Option<string?> configOption)
     {
         var timeoutOption = new Option<int>("--timeout", "-t")
@@ -42,6 +49,11 @@ public static class StopCommand
             }
 
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var exitBy = DateTime.UtcNow + ExitGrace; !MasterClient.HasExited(pid) && DateTime.UtcNow < exitBy;)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
         }
 
         await Console.Out.WriteLineAsync("Stopped").ConfigureAwait(false);

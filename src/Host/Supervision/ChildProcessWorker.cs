@@ -6,11 +6,15 @@ namespace RunnerHost.Host.Supervision;
 
 /// <summary>
 /// A slice in a child <c>runner-host runner --runner X:S:C --supervised</c>. Its stdin is a pipe the
-/// master never writes to (EOF = master gone), its stdout carries heartbeats, its stderr is the
-/// master's, so its log lines land where the master's do.
+/// master never writes to (EOF = master gone), its stdout carries heartbeats (and the waiting and
+/// cannot-start reports), its stderr is the master's, so its log lines land where the master's do.
 /// </summary>
 public sealed class ChildProcessWorker : ISliceWorker
 {
+    // After the child exited, how long its stdout may stay open (held by a grandchild it started) before
+    // the master stops reading it: a stop must not wait for another process.
+    private static readonly TimeSpan StdoutDrain = TimeSpan.FromSeconds(2);
+
     private readonly SliceId _slice;
     private readonly string? _configFile;
     private readonly TimeProvider _clock;
@@ -21,6 +25,8 @@ public sealed class ChildProcessWorker : ISliceWorker
     private volatile bool _watchdog;
     private Heartbeat? _heartbeat;
     private PluginRunState? _plugin;
+    private volatile SliceWait? _waiting;
+    private volatile string? _failure;
 
     public ChildProcessWorker(SliceId slice, string? configFile, TimeProvider clock, ILogger logger)
     {
@@ -33,6 +39,8 @@ public sealed class ChildProcessWorker : ISliceWorker
     public int? Pid { get; private set; }
 
     public bool IsReady => _ready;
+
+    public SliceWait? Waiting => _waiting;
 
     public Heartbeat? Heartbeat => Volatile.Read(ref _heartbeat);
 
@@ -99,26 +107,36 @@ public sealed class ChildProcessWorker : ISliceWorker
 
     private async Task<WorkerExit> WaitAsync(Process process)
     {
-        var reader = ReadHeartbeatsAsync(process.StandardOutput);
+        var reader = ReadHeartbeatsAsync(process.StandardOutput.BaseStream);
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-        await reader.ConfigureAwait(false);
+        // Its last lines (a cannot-start reason) are read before the exit is reported; a pipe still held
+        // open by a grandchild is left to the reader, which ends at its EOF.
+        await Task.WhenAny(reader, Task.Delay(StdoutDrain, _clock, CancellationToken.None)).ConfigureAwait(false);
         // Close our end of the stdin pipe only now: the child must never see EOF while we live.
         process.StandardInput.Dispose();
-        return WorkerExit.FromProcess(process.ExitCode, _watchdog);
+        return WorkerExit.FromProcess(process.ExitCode, _watchdog, _failure);
     }
 
     private static string? Truncate(string? text) =>
         text is { Length: > HeartbeatLine.MaxErrorLength } ? text[..HeartbeatLine.MaxErrorLength] + "..." : text;
 
-    private async Task ReadHeartbeatsAsync(StreamReader stdout)
+    private async Task ReadHeartbeatsAsync(Stream stdout)
     {
+        var lines = new BoundedLineReader(stdout);
         try
         {
-            while (await stdout.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            while (await lines.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
             {
                 switch (HeartbeatLine.TryParse(line))
                 {
+                    case { Type: HeartbeatLine.Waiting } waiting:
+                        _waiting = new SliceWait(waiting.Holder is > 0 ? waiting.Holder : null, _clock.GetUtcNow());
+                        break;
+                    case { Type: HeartbeatLine.Failed, Reason: { } reason }:
+                        _failure = FailureText.OneLine(reason);
+                        break;
                     case { Type: HeartbeatLine.Ready }:
+                        _waiting = null;
                         _ready = true;
                         break;
                     case { Type: HeartbeatLine.Beat } beat:
@@ -136,6 +154,10 @@ public sealed class ChildProcessWorker : ISliceWorker
         catch (IOException)
         {
             // The child died mid-line.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The process object was disposed while a grandchild kept the pipe open.
         }
     }
 }

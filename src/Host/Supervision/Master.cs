@@ -90,7 +90,7 @@ public sealed class Master
                 var id = new SliceId(settings.Name, slice, settings.Instances);
                 var logger = _loggerFactory.CreateLogger("RunnerHost.Master");
                 Func<ISliceWorker> factory = policy.Isolation == Isolation.Thread
-                    ? () => new ThreadWorker(_services, settings, id, policy.StopTimeout, logger)
+                    ? () => new ThreadWorker(_services, settings, id, _configuration.Paths.LockDir, policy.StopTimeout, policy.KillTimeout, _services.Clock, logger)
                     : () => new ChildProcessWorker(id, _configuration.ConfigFile, _services.Clock, logger);
                 slices.Add(new SliceSupervisor(id, policy, factory, _services.Clock, random.NextDouble, logger, settings.QueuePath));
             }

@@ -21,8 +21,14 @@ public sealed class MasterClient(MasterPaths paths)
         return null;
     }
 
-    /// <summary>True once the master's pid is gone and its lock released.</summary>
-    public bool IsGone(int pid) => !Posix.IsAlive(pid) && !MasterLock.IsHeld(Paths.LockFile);
+    /// <summary>
+    /// True once the master is gone: its lock released (the master drops it last, after every runner
+    /// stopped), or its process exited, even when it is a zombie that its parent has not reaped.
+    /// </summary>
+    public bool IsGone(int pid) => !MasterLock.IsHeld(Paths.LockFile) || ProcessState.HasExited(pid);
+
+    /// <summary>True once the process has exited (absent, or a zombie not reaped by its parent).</summary>
+    public static bool HasExited(int pid) => ProcessState.HasExited(pid);
 
     public static bool Signal(int pid, int signal) => Posix.SendSignal(pid, signal);
 }

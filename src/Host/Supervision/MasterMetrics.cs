@@ -35,7 +35,7 @@ public sealed class MasterMetrics : IDisposable
             () => slices.SelectMany(s => States.Select(state => new Measurement<long>(
                 s.State == state ? 1 : 0,
                 Tags(s.Id, new KeyValuePair<string, object?>("state", StateName(state)))))),
-            description: "1 for the current state of the slice (starting, running, backoff, stopping, failed, stopped), 0 for the others.");
+            description: "1 for the current state of the slice (starting, waiting, running, backoff, stopping, failed, stopped), 0 for the others.");
         _meter.CreateObservableGauge(
             "runnerhost.runner.backoff_delay",
             () => slices.Select(s => new Measurement<double>(s.LastBackoffDelay.TotalSeconds, Tags(s.Id))),

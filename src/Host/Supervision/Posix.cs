@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace RunnerHost.Host.Supervision;
 
-/// <summary>The few libc calls the master needs (signals to other processes, a new session, fd redirection).</summary>
+/// <summary>The few libc calls the master needs (signals to other processes, a new session, fd redirection, flock). Linux values.</summary>
 internal static partial class Posix
 {
     public const int SigHup = 1;
@@ -11,6 +12,11 @@ internal static partial class Posix
     public const int SigTerm = 15;
 
     private const int Esrch = 3;
+    private const int Eintr = 4;
+    private const int Ewouldblock = 11;
+    private const int LockShared = 1;
+    private const int LockExclusive = 2;
+    private const int LockNonBlocking = 4;
 
     /// <summary>Sends a signal; false when the process does not exist.</summary>
     public static bool SendSignal(int pid, int signal) => kill(pid, signal) == 0;
@@ -35,6 +41,54 @@ internal static partial class Posix
         _ = dup2(fd, 2);
         _ = close(fd);
     }
+
+    /// <summary>
+    /// Opens (creating, mode 0640) a file to hold an flock on. Not through <see cref="FileStream"/>, which
+    /// takes an flock of its own on open (and none at all under DOTNET_SYSTEM_IO_DISABLEFILELOCKING).
+    /// O_CLOEXEC: a child process must never inherit, and so keep, the lock.
+    /// </summary>
+    public static SafeFileHandle OpenLockFile(string path)
+    {
+        const int ORdwr = 2, OCreat = 64, OCloexec = 0x80000;
+        int fd = open(path, ORdwr | OCreat | OCloexec, 416 /* 0640 */);
+        if (fd < 0)
+        {
+            throw new IOException($"cannot open the lock file {path}: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>
+    /// flock without waiting: true when taken (or converted), false when another open file description
+    /// holds a conflicting lock. flock locks belong to the open file description, so two opens of one file
+    /// in one process exclude each other, and the kernel drops them when the last descriptor closes.
+    /// </summary>
+    public static bool TryFlock(SafeFileHandle handle, bool exclusive)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        while (true)
+        {
+            if (flock(handle, (exclusive ? LockExclusive : LockShared) | LockNonBlocking) == 0)
+            {
+                return true;
+            }
+
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Ewouldblock)
+            {
+                return false;
+            }
+
+            if (errno != Eintr)
+            {
+                throw new IOException($"flock failed: errno {errno}");
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int flock(SafeFileHandle fd, int operation);
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int kill(int pid, int signal);

@@ -28,6 +28,15 @@ public sealed record RestartPolicy
     /// <summary>A slice stuck on one message longer than this is killed and restarted; null = off.</summary>
     public TimeSpan? DisposeTimeout { get; init; }
 
+    /// <summary>How long a failed slice waits before it is tried again with a fresh budget; null = never (only <c>restart</c>).</summary>
+    public TimeSpan? FailedRetryInterval { get; init; } = DefaultFailedRetryInterval;
+
+    /// <summary>The default of <c>failed_retry_interval</c>.</summary>
+    public static TimeSpan DefaultFailedRetryInterval { get; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The largest <c>failed_retry_interval</c> (timers take at most about 49 days; a week is already more than any operator waits).</summary>
+    public static TimeSpan MaxFailedRetryInterval { get; } = TimeSpan.FromDays(7);
+
     /// <summary>Reads the policy keys of a runner section (docs/master.md); errors name file and line.</summary>
     public static RestartPolicy FromSettings(RunnerSettings settings)
     {
@@ -52,7 +61,32 @@ public sealed record RestartPolicy
             DisposeTimeout = settings.GetString("dispose_timeout")?.Trim() is { Length: > 0 } text && !text.Equals("off", StringComparison.OrdinalIgnoreCase)
                 ? settings.GetDuration("dispose_timeout", TimeSpan.Zero)
                 : null,
+            FailedRetryInterval = ReadFailedRetryInterval(settings),
         };
+    }
+
+    // "0" (as the docs write it), "0s" and "off" mean never.
+    private static TimeSpan? ReadFailedRetryInterval(RunnerSettings settings)
+    {
+        const string Key = "failed_retry_interval";
+        string? text = settings.GetString(Key)?.Trim();
+        if (text is null or "")
+        {
+            return DefaultFailedRetryInterval;
+        }
+
+        if (text == "0" || text.Equals("off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var interval = settings.GetDuration(Key, DefaultFailedRetryInterval);
+        if (interval > MaxFailedRetryInterval)
+        {
+            throw new ConfigurationValueException(settings.Describe(Key, $"'{text}' is longer than the largest interval, 7d"));
+        }
+
+        return interval > TimeSpan.Zero ? interval : null;
     }
 
     /// <summary>

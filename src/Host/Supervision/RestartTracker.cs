@@ -30,7 +30,10 @@ public sealed class RestartTracker
     /// <summary>A run started at <paramref name="now"/>.</summary>
     public void OnStarted(DateTimeOffset now) => _runningSince = now;
 
-    /// <summary>Decides what follows the end of a run the master did not ask for.</summary>
+    /// <summary>
+    /// Decides what follows the end of a run the master did not ask for. Every such end counts, a clean
+    /// exit 0 too (an operator's <c>kill -TERM</c> of one child): a slice stays stopped only when the master stops it.
+    /// </summary>
     public RestartDecision OnExit(WorkerExit exit, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(exit);
@@ -38,12 +41,8 @@ public sealed class RestartTracker
         _runningSince = null;
         if (exit.CannotStart)
         {
-            return RestartDecision.Fail($"cannot start ({exit.Describe()}); not retried");
-        }
-
-        if (exit.IsClean)
-        {
-            return RestartDecision.Stop;
+            string cause = exit.Error is { } error ? $": {error}" : string.Empty;
+            return RestartDecision.Fail($"cannot start ({exit.DescribeStatus()}); not retried with backoff{cause}");
         }
 
         if (!_budget.TryRecord(now))
@@ -53,6 +52,13 @@ public sealed class RestartTracker
         }
 
         return RestartDecision.RestartAfter(_backoff.Delay(_consecutiveFailures++));
+    }
+
+    /// <summary>The retry of a failed slice after <c>failed_retry_interval</c>: a fresh budget and backoff, as after a stable run.</summary>
+    public void ResetForRetry()
+    {
+        _budget.Reset();
+        _consecutiveFailures = 0;
     }
 
     // A run that lasted stable_uptime proves the runner healthy again: forget its past crashes.
@@ -69,8 +75,6 @@ public sealed class RestartTracker
 /// <summary>What to do after a run ended.</summary>
 public sealed record RestartDecision(RestartAction Action, TimeSpan Delay, string? Reason)
 {
-    public static RestartDecision Stop { get; } = new(RestartAction.Stop, TimeSpan.Zero, null);
-
     public static RestartDecision RestartAfter(TimeSpan delay) => new(RestartAction.Restart, delay, null);
 
     public static RestartDecision Fail(string reason) => new(RestartAction.Fail, TimeSpan.Zero, reason);
@@ -79,6 +83,5 @@ public sealed record RestartDecision(RestartAction Action, TimeSpan Delay, strin
 public enum RestartAction
 {
     Restart,
-    Stop,
     Fail,
 }

@@ -9,6 +9,10 @@ public enum SliceState
     [JsonStringEnumMemberName("starting")]
     Starting,
 
+    /// <summary>Started, waiting for its previous instance (an orphan of a killed master, a hand-run runner) to release the slice lock.</summary>
+    [JsonStringEnumMemberName("waiting")]
+    Waiting,
+
     /// <summary>Ready and running its loop.</summary>
     [JsonStringEnumMemberName("running")]
     Running,
@@ -21,11 +25,11 @@ public enum SliceState
     [JsonStringEnumMemberName("stopping")]
     Stopping,
 
-    /// <summary>Budget spent or cannot start; waits for an operator restart.</summary>
+    /// <summary>Budget spent or cannot start; waits for failed_retry_interval or an operator restart.</summary>
     [JsonStringEnumMemberName("failed")]
     Failed,
 
-    /// <summary>Stopped cleanly; not restarted.</summary>
+    /// <summary>Stopped by the master (it is shutting down).</summary>
     [JsonStringEnumMemberName("stopped")]
     Stopped,
 }

@@ -5,8 +5,9 @@ namespace RunnerHost.Host.Supervision;
 
 /// <summary>
 /// Keeps one slice running under its <see cref="RestartPolicy"/>: starts a worker, watches it
-/// (readiness, heartbeat, <c>dispose_timeout</c>), and after an exit restarts it with backoff,
-/// marks it failed, or leaves it stopped. Operator restarts bypass the budget.
+/// (waiting for its slice lock, readiness, heartbeat, <c>dispose_timeout</c>), and after any exit it did
+/// not ask for restarts it with backoff or marks it failed (tried again after
+/// <c>failed_retry_interval</c>). Operator restarts bypass the budget.
 /// </summary>
 public sealed class SliceSupervisor
 {
@@ -65,6 +66,9 @@ public sealed class SliceSupervisor
     /// <summary>The plugin version the slice runs and its last reload's error, as the worker reported them.</summary>
     public PluginRunState? Plugin => _worker?.Plugin;
 
+    /// <summary>While <see cref="SliceState.Waiting"/>: who holds the slice lock.</summary>
+    public SliceWait? Waiting => State == SliceState.Waiting ? _worker?.Waiting : null;
+
     public int RestartsInWindow
     {
         get
@@ -112,29 +116,19 @@ public sealed class SliceSupervisor
                 decision = _tracker.OnExit(exit, _clock.GetUtcNow());
             }
 
-            switch (decision.Action)
+            if (decision.Action == RestartAction.Restart)
             {
-                case RestartAction.Restart:
-                    _logger.LogWarning("{Slice} (pid {Pid}) exited unexpectedly: {Cause}; restarting in {Delay:0.0}s ({Count}/{Max} restarts in the window)", Id, Pid, LastExit, decision.Delay.TotalSeconds, RestartsInWindow, Policy.MaxRestarts);
-                    NextStartAt = _clock.GetUtcNow() + decision.Delay;
-                    LastBackoffDelay = decision.Delay;
-                    Restarting?.Invoke(this, exit);
-                    SetState(SliceState.Backoff);
-                    await Task.WhenAny(Task.Delay(decision.Delay, _clock, shutdown), restart, stopped).ConfigureAwait(false);
-                    NextStartAt = null;
-                    break;
-                case RestartAction.Stop:
-                    _logger.LogWarning("{Slice} (pid {Pid}) exited cleanly without being asked to; not restarting", Id, Pid);
-                    SetState(SliceState.Stopped);
-                    await Task.WhenAny(restart, stopped).ConfigureAwait(false);
-                    break;
-                default:
-                    FailureReason = decision.Reason;
-                    _logger.LogError("{Slice} FAILED after {Cause}: {Reason}. The other runners keep running; 'runner-host restart' tries again", Id, LastExit, decision.Reason);
-                    SetState(SliceState.Failed);
-                    await Task.WhenAny(restart, stopped).ConfigureAwait(false);
-                    FailureReason = null;
-                    break;
+                _logger.LogWarning("{Slice} ({Worker}) exited unexpectedly: {Cause}; restarting in {Delay:0.0}s ({Count}/{Max} restarts in the window)", Id, WorkerName(), LastExit, decision.Delay.TotalSeconds, RestartsInWindow, Policy.MaxRestarts);
+                NextStartAt = _clock.GetUtcNow() + decision.Delay;
+                LastBackoffDelay = decision.Delay;
+                Restarting?.Invoke(this, exit);
+                SetState(SliceState.Backoff);
+                await Task.WhenAny(Task.Delay(decision.Delay, _clock, shutdown), restart, stopped).ConfigureAwait(false);
+                NextStartAt = null;
+            }
+            else
+            {
+                await FailAsync(decision.Reason!, restart, stopped, shutdown).ConfigureAwait(false);
             }
         }
 
@@ -142,6 +136,33 @@ public sealed class SliceSupervisor
         {
             SetState(SliceState.Stopped);
         }
+    }
+
+    // Failed: wait for an operator restart, the shutdown, or failed_retry_interval (then with a fresh budget).
+    private async Task FailAsync(string reason, Task restart, Task stopped, CancellationToken shutdown)
+    {
+        FailureReason = reason;
+        var interval = Policy.FailedRetryInterval;
+        NextStartAt = interval is { } i ? _clock.GetUtcNow() + i : null;
+        string retry = interval is { } every
+            ? $"retried after failed_retry_interval ({every}) or by 'runner-host restart'"
+            : "'runner-host restart' tries again (failed_retry_interval is off)";
+        _logger.LogError("{Slice} FAILED after {Cause}: {Reason}. The other runners keep running; {Retry}", Id, LastExit, reason, retry);
+        SetState(SliceState.Failed);
+        var retryDue = interval is { } wait ? Task.Delay(wait, _clock, shutdown) : stopped;
+        var woken = await Task.WhenAny(restart, stopped, retryDue).ConfigureAwait(false);
+        if (woken == retryDue && !shutdown.IsCancellationRequested && !restart.IsCompleted)
+        {
+            lock (_gate)
+            {
+                _tracker.ResetForRetry();
+            }
+
+            _logger.LogWarning("{Slice} failed {Interval} ago; trying again with a fresh restart budget (failed_retry_interval)", Id, interval);
+        }
+
+        NextStartAt = null;
+        FailureReason = null;
     }
 
     // One run of the worker; returns its exit when it ended by itself, null when the master stopped it.
@@ -179,9 +200,13 @@ public sealed class SliceSupervisor
                     return null;
                 }
 
-                if (State == SliceState.Starting && worker.IsReady)
+                if (State is SliceState.Starting or SliceState.Waiting && worker.IsReady)
                 {
                     SetState(SliceState.Running);
+                }
+                else if (State == SliceState.Starting && worker.Waiting is not null)
+                {
+                    SetState(SliceState.Waiting);
                 }
 
                 // One kill per run: a busy machine may take longer than a poll to reap the process.
@@ -204,7 +229,7 @@ public sealed class SliceSupervisor
             return false;
         }
 
-        _logger.LogError("{Slice} (pid {Pid}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); killing it", Id, worker.Pid, entry, stuck.TotalSeconds, limit);
+        _logger.LogError("{Slice} ({Worker}) stuck on {Entry} for {Stuck:0.0}s (dispose_timeout {Limit}); {Action}", Id, WorkerName(), entry, stuck.TotalSeconds, limit, KillAction(watchdog: true));
         worker.Kill(watchdog: true);
         return true;
     }
@@ -212,13 +237,13 @@ public sealed class SliceSupervisor
     private async Task StopAsync(ISliceWorker worker, string why)
     {
         SetState(SliceState.Stopping);
-        _logger.LogInformation("{Slice} stopping (pid {Pid}, {Why})", Id, worker.Pid, why);
+        _logger.LogInformation("{Slice} stopping ({Worker}, {Why})", Id, WorkerName(), why);
         worker.RequestStop();
         var grace = Policy.StopTimeout + Policy.KillTimeout;
         await Task.WhenAny(worker.Completion, Task.Delay(grace, _clock, CancellationToken.None)).ConfigureAwait(false);
         if (!worker.Completion.IsCompleted)
         {
-            _logger.LogError("{Slice} (pid {Pid}) did not stop within {Grace}; killing it", Id, worker.Pid, grace);
+            _logger.LogError("{Slice} ({Worker}) did not stop within {Grace}; {Action}", Id, WorkerName(), grace, KillAction(watchdog: false));
             worker.Kill(watchdog: false);
         }
 
@@ -226,6 +251,18 @@ public sealed class SliceSupervisor
         LastExit = exit.Describe();
         _logger.LogInformation("{Slice} stopped ({Cause})", Id, LastExit);
     }
+
+    // What the logs call the worker: a thread has the master's pid, which must not read as if it were killed.
+    private string WorkerName() => Policy.Isolation == Isolation.Thread
+        ? "thread in the master"
+        : $"pid {FailureText.Pid(Pid)}";
+
+    private string KillAction(bool watchdog) => (Policy.Isolation, watchdog) switch
+    {
+        (Isolation.Thread, true) => $"cancelling its hook, and abandoning its thread if it does not return within kill_timeout ({Policy.KillTimeout})",
+        (Isolation.Thread, false) => "abandoning its thread (cancelled, not waited for): the entry in hand stays .bak until the next start recovers it, and the slice stays locked until the thread returns or the master exits",
+        _ => "killing it (SIGKILL); the entry in hand stays .bak until the next start recovers it",
+    };
 
     private Task RestartSignal()
     {

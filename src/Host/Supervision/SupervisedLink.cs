@@ -44,6 +44,29 @@ public sealed class SupervisedLink : IAsyncDisposable
         Write(new HeartbeatLine(HeartbeatLine.PluginState, Plugin: state.Plugin, Version: state.Version, Error: state.ReloadError));
     }
 
+    /// <summary>Tells the master the slice waits for its previous instance, <paramref name="holderPid"/>, to release the slice lock.</summary>
+    public void ReportWaiting(int? holderPid) => Write(new HeartbeatLine(HeartbeatLine.Waiting, Holder: holderPid));
+
+    /// <summary>
+    /// Tells the master, in one line on stdout, why this child cannot start, just before it exits 3 or 4
+    /// (the child's stderr is the master's, but the master does not read it). Called after the link is gone.
+    /// </summary>
+    public static void ReportCannotStart(string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(new HeartbeatLine(HeartbeatLine.Failed, Reason: FailureText.OneLine(reason)).ToJson() + "\n");
+        try
+        {
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(bytes);
+            stdout.Flush();
+        }
+        catch (IOException)
+        {
+            // The master is gone.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -2,8 +2,9 @@ using System.Text.Json.Serialization;
 
 namespace RunnerHost.Host.Supervision;
 
-/// <summary>Source-generated JSON for the heartbeat lines and the status file.</summary>
+/// <summary>Source-generated JSON for the heartbeat lines, the status file and <c>status --json</c>.</summary>
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(HeartbeatLine))]
 [JsonSerializable(typeof(StatusSnapshot))]
+[JsonSerializable(typeof(StatusReport))]
 internal sealed partial class SupervisionJson : JsonSerializerContext;

@@ -74,15 +74,17 @@ public sealed class Supervisor : IDisposable
         [.. Slices.Select(s =>
         {
             var beat = s.Heartbeat;
-            var plugin = s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.Plugin : null;
+            var state = s.State;
+            bool live = state is SliceState.Starting or SliceState.Waiting or SliceState.Running or SliceState.Stopping;
+            var plugin = live ? s.Plugin : null;
             return new SliceStatus(
                 s.Id.Runner,
                 s.Id.Slice,
                 s.Id.Count,
                 s.Policy.Isolation.ToString().ToLowerInvariant(),
-                s.State,
-                s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.Pid : null,
-                s.State is SliceState.Starting or SliceState.Running or SliceState.Stopping ? s.StartedAt : null,
+                state,
+                live ? s.Pid : null,
+                live ? s.StartedAt : null,
                 s.RestartsInWindow,
                 s.Policy.MaxRestarts,
                 s.LastExit,
@@ -92,6 +94,7 @@ public sealed class Supervisor : IDisposable
                 beat?.InFlight,
                 beat?.InFlightSince,
                 s.QueueDirectory,
+                WaitingForPid: s.Waiting?.HolderPid,
                 Plugin: plugin?.Plugin,
                 PluginVersion: plugin?.Version,
                 PluginError: plugin?.ReloadError);

@@ -81,7 +81,7 @@ internal sealed class MasterHarness : IDisposable
     public Task<StatusSnapshot> WaitForAllRunningAsync(RunningHost master, int slices) =>
         WaitForAsync(s => s.Slices.Count == slices && s.Slices.All(x => x.State == SliceState.Running), master, $"{slices} running slices");
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? poll = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!condition())
@@ -91,7 +91,7 @@ internal sealed class MasterHarness : IDisposable
                 Assert.Fail($"timed out waiting for {what}");
             }
 
-            await Task.Delay(100);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(100));
         }
     }
 

@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Text.Json;
 using RunnerHost.Host.Supervision;
+using RunnerHost.Host.Tests.Support;
 
 namespace RunnerHost.Host.Tests.Supervision;
 
@@ -139,5 +142,97 @@ public sealed class MasterLifecycleTests
             var stop = await _harness.RunAsync("stop");
             Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
         }
+    }
+
+    [Test]
+    public async Task Status_json_has_the_same_keys_whether_the_master_runs_or_not()
+    {
+        _harness = await MasterHarness.CreateAsync(TwoModes);
+        var stopped = await _harness.RunAsync("status", "--json");
+        using var master = _harness.StartMaster();
+        await _harness.WaitForAllRunningAsync(master, 4);
+        var running = await _harness.RunAsync("status", "--json");
+
+        using var notRunning = JsonDocument.Parse(stopped.Stdout);
+        using var isRunning = JsonDocument.Parse(running.Stdout);
+        static List<string> Keys(JsonDocument d) => [.. d.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal)];
+        Assert.That(Keys(notRunning), Is.EqualTo(Keys(isRunning)), $"{stopped.Stdout}\n{running.Stdout}");
+        Assert.That(Keys(isRunning), Is.SupersetOf(new[] { "running", "masterPid", "slices", "shuntDepth" }));
+        Assert.That(notRunning.RootElement.GetProperty("running").GetBoolean(), Is.False);
+        Assert.That(notRunning.RootElement.GetProperty("masterPid").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(notRunning.RootElement.GetProperty("slices").GetArrayLength(), Is.Zero);
+        Assert.That(isRunning.RootElement.GetProperty("running").GetBoolean(), Is.True);
+        Assert.That(isRunning.RootElement.GetProperty("masterPid").GetInt32(), Is.EqualTo(master.Id));
+        Assert.That(isRunning.RootElement.GetProperty("slices").GetArrayLength(), Is.EqualTo(4));
+    }
+
+    [Test]
+    public async Task Stop_treats_an_exited_master_its_parent_has_not_reaped_as_gone()
+    {
+        _harness = await MasterHarness.CreateAsync(TwoModes);
+        // A parent that starts the master in the foreground and never waits for it: the shell becomes sleep.
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("dotnet \"$0\" start -C \"$1\" </dev/null >\"$2\" 2>&1 & exec sleep 300");
+        start.ArgumentList.Add(HostProcess.HostDll);
+        start.ArgumentList.Add(_harness.ConfigFile);
+        start.ArgumentList.Add(Path.Combine(_harness.Root, "master.out"));
+        start.Environment.Remove("RUNNER_HOST_CONFIG");
+        start.Environment.Remove("RUNNER_HOST_VAR_DIR");
+        using var parent = Process.Start(start)!;
+        try
+        {
+            await MasterHarness.WaitUntilAsync(() => _harness.Status is { } s && s.Slices.Count == 4 && s.Slices.All(x => x.State == SliceState.Running), "the master running");
+            int pid = _harness.Status!.MasterPid;
+
+            var stop = await _harness.RunAsync("stop", "--timeout", "20");
+
+            Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+            Assert.That(stop.Stdout, Does.EndWith("Stopped\n"));
+            Assert.That(ProcessState.State(pid), Is.EqualTo('Z'), "the master exited and waits, unreaped, for its parent");
+        }
+        finally
+        {
+            parent.Kill();
+            await parent.WaitForExitAsync();
+        }
+    }
+
+    [Test]
+    public async Task Stop_abandons_a_thread_whose_hook_ignores_cancellation_within_stop_and_kill_timeout()
+    {
+        _harness = await MasterHarness.CreateAsync("""
+            [runner.thr]
+            class: RecordingRunner
+            output_dir: $out
+            isolation: thread
+            hang_subject: poison
+            stop_timeout: 2s
+            kill_timeout: 1s
+            """);
+        using (var master = _harness.StartMaster())
+        {
+            await _harness.WaitForAllRunningAsync(master, 1);
+            await _harness.EnqueueAsync("thr", 1, subject: "poison");
+            await _harness.WaitForAsync(s => s.Slices[0].InFlight is not null, master, "the poison message in hand");
+
+            // Generous: the master must exit by itself within stop_timeout + kill_timeout (3 s); it used to hang for ever.
+            var stop = await _harness.RunAsync("stop", "--timeout", "30");
+
+            Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+            Assert.That(await master.WaitForExitAsync(MasterHarness.Patience), Is.Zero, master.Stderr);
+            Assert.That(master.Stderr, Does.Contain("thr:0/1 (thread in the master) did not stop within 00:00:03; abandoning its thread"));
+            Assert.That(master.Stderr, Does.Not.Contain($"(pid {master.Id}) did not stop"), "nothing is killed, so no pid is named");
+            Assert.That(master.Stderr, Does.Not.Contain("killing it"));
+            Assert.That(Directory.GetFiles(_harness.QueueDir("thr")).Select(Path.GetExtension), Is.EqualTo(new[] { ".bak" }), "the entry stays .bak for recovery");
+        }
+
+        // The next master recovers it; without the hang it is processed, once.
+        await File.WriteAllTextAsync(_harness.ConfigFile, (await File.ReadAllTextAsync(_harness.ConfigFile)).Replace("hang_subject: poison", string.Empty, StringComparison.Ordinal));
+        using var again = _harness.StartMaster();
+        await MasterHarness.WaitUntilAsync(() => _harness.Recorded().Count == 1 && Directory.GetFiles(_harness.QueueDir("thr")).Length == 0, "the recovered message processed");
+        Assert.That(_harness.Recorded(), Is.EqualTo(new[] { "m0@test" }));
+        var stopAgain = await _harness.RunAsync("stop");
+        Assert.That(stopAgain.ExitCode, Is.Zero, stopAgain.ToString());
     }
 }

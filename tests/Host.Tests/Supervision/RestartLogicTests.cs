@@ -106,11 +106,13 @@ public sealed class RestartLogicTests
     }
 
     [Test]
-    public void A_clean_exit_is_not_restarted_but_signals_and_watchdog_kills_are()
+    public void An_unrequested_clean_exit_is_restarted_like_signals_and_watchdog_kills()
     {
         var tracker = new RestartTracker(new RestartPolicy(), () => 0);
 
-        Assert.That(tracker.OnExit(WorkerExit.FromProcess(0, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Stop));
+        // Issue 11 item 6: an exit 0 the master did not ask for (an operator's kill -TERM) is restarted and counted.
+        Assert.That(tracker.OnExit(WorkerExit.FromProcess(0, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Restart));
+        Assert.That(tracker.RestartsInWindow(T0), Is.EqualTo(1));
         Assert.That(tracker.OnExit(WorkerExit.FromProcess(137, watchdog: false), T0).Action, Is.EqualTo(RestartAction.Restart));
         Assert.That(tracker.OnExit(WorkerExit.FromProcess(137, watchdog: true), T0).Action, Is.EqualTo(RestartAction.Restart));
         Assert.That(WorkerExit.FromProcess(137, watchdog: true).Describe(), Is.EqualTo("watchdog kill (signal 9 (SIGKILL))"));
@@ -124,5 +126,52 @@ public sealed class RestartLogicTests
 
         Assert.That(inconsistent.CheckConsistency(), Does.Contain("never be marked failed"));
         Assert.That(consistent.CheckConsistency(), Is.Null);
+    }
+
+    [TestCase(null, 300.0)]
+    [TestCase("30s", 30.0)]
+    [TestCase("1h", 3600.0)]
+    [TestCase("0", null)]
+    [TestCase("0s", null)]
+    [TestCase("off", null)]
+    public void Failed_retry_interval_defaults_to_five_minutes_and_0_means_never(string? value, double? seconds)
+    {
+        var policy = RestartPolicy.FromSettings(Runner(value is null ? "" : $"failed_retry_interval: {value}\n"));
+
+        Assert.That(policy.FailedRetryInterval?.TotalSeconds, Is.EqualTo(seconds));
+    }
+
+    [TestCase("8d", "longer than the largest interval, 7d")]
+    [TestCase("soon", "is not a duration")]
+    public void A_bad_failed_retry_interval_names_the_key(string value, string problem)
+    {
+        var error = Assert.Throws<RunnerHost.Configuration.ConfigurationValueException>(() => RestartPolicy.FromSettings(Runner($"failed_retry_interval: {value}\n")));
+
+        Assert.That(error!.Message, Does.Contain("failed_retry_interval").And.Contain(problem));
+    }
+
+    [Test]
+    public void A_retry_after_failure_gets_a_fresh_budget_and_backoff()
+    {
+        var tracker = new RestartTracker(new RestartPolicy { MaxRestarts = 1 }, () => 0);
+        tracker.OnStarted(T0);
+        Assert.That(tracker.OnExit(new WorkerExit(1), T0.AddSeconds(1)).Action, Is.EqualTo(RestartAction.Restart));
+        tracker.OnStarted(T0.AddSeconds(2));
+        Assert.That(tracker.OnExit(new WorkerExit(1), T0.AddSeconds(3)).Action, Is.EqualTo(RestartAction.Fail));
+
+        tracker.ResetForRetry();
+        tracker.OnStarted(T0.AddSeconds(4));
+        var decision = tracker.OnExit(new WorkerExit(1), T0.AddSeconds(5));
+
+        Assert.That(decision.Action, Is.EqualTo(RestartAction.Restart));
+        Assert.That(decision.Delay, Is.EqualTo(TimeSpan.FromSeconds(1)), "backoff starts over");
+    }
+
+    private static RunnerHost.Configuration.RunnerSettings Runner(string keys)
+    {
+        var stack = RunnerHost.Host.Configuration.ConfigurationStack.FromDefaults();
+        stack.Push("test", $"[runner.x]\nclass: X\n{keys}");
+        Assert.That(stack.Build().TryGetRunner("x", out var settings), Is.True);
+        return settings!;
     }
 }

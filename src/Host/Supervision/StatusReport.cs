@@ -1,0 +1,25 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RunnerHost.Host.Supervision;
+
+/// <summary>
+/// What <c>status --json</c> prints: the same keys whether the master runs or not (absent facts are
+/// null, never left out), so that a script reads one shape.
+/// </summary>
+public sealed record StatusReport(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] bool Running,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? MasterPid,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? MasterStartedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] bool Stopping,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ShuntDepth,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<SliceStatus> Slices)
+{
+    /// <summary>The report of a running master: its status file (null when not written yet) with the queue figures added.</summary>
+    public static StatusReport Of(int? pid, StatusSnapshot? snapshot, int? shuntDepth) => snapshot is null
+        ? new StatusReport(pid is not null, pid, null, null, false, shuntDepth, [])
+        : new StatusReport(true, snapshot.MasterPid, snapshot.MasterStartedAt, snapshot.UpdatedAt, snapshot.Stopping, shuntDepth, snapshot.Slices);
+
+    public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.StatusReport);
+}

@@ -8,7 +8,7 @@ namespace RunnerHost.Plugins.Lmtp;
 /// It starts listening on its first pass and keeps the base loop (which only sleeps) until stopped;
 /// the stop closes the listener and drains the sessions. Settings: docs/mail-flow.md.
 /// </summary>
-[RunnerSetting("lmtp_host", "lmtp_port", "max_connections", "max_message_size", "max_recipients", "max_line_length", "idle_timeout", "max_errors", "served_queues")]
+[RunnerSetting("lmtp_host", "lmtp_port", "max_connections", "max_message_size", "max_recipients", "max_line_length", "idle_timeout", "data_timeout", "max_errors", "served_queues")]
 public sealed class LmtpRunner(RunnerContext context) : Runner(context)
 {
     private LmtpServer? _server;

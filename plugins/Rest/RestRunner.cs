@@ -10,7 +10,7 @@ namespace RunnerHost.Plugins.Rest;
 /// server, letting requests in progress finish. Shunt replay and metrics are the host's own, taken as
 /// services (docs/plugins.md). Endpoints and settings: docs/rest-api.md.
 /// </summary>
-[RunnerSetting("rest_host", "rest_port", "api_token", "var_dir", "queue_dir")]
+[RunnerSetting("rest_host", "rest_port", "api_token", "allow_unauthenticated_remote", "var_dir", "queue_dir")]
 public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics) : Runner(context)
 {
     private RestServer? _server;

@@ -50,17 +50,14 @@ public static class StatusCommand
         }
 
         var now = DateTimeOffset.UtcNow;
+        var strays = Strays(environment, now);
         if (json)
         {
-            await Console.Out.WriteLineAsync(StatusReport.Of(pid, snapshot, shuntDepth).ToJson()).ConfigureAwait(false);
-        }
-        else if (pid is null)
-        {
-            await Console.Out.WriteLineAsync("RunnerHost is not running").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(StatusReport.Of(pid, snapshot, shuntDepth, strays).ToJson()).ConfigureAwait(false);
         }
         else
         {
-            await Console.Out.WriteAsync(Format(pid.Value, snapshot, now)).ConfigureAwait(false);
+            await Console.Out.WriteAsync((pid is null ? "RunnerHost is not running\n" : Format(pid.Value, snapshot, now)) + StrayLine(strays)).ConfigureAwait(false);
         }
 
         return ExitCode(pid, snapshot, now);
@@ -71,6 +68,26 @@ public static class StatusCommand
         pid is null ? NotRunning
         : snapshot is { Stopping: false } && now - snapshot.UpdatedAt <= StaleAfter && snapshot.Slices.All(s => s.State == SliceState.Running) ? Running
         : SomeSliceNotRunning;
+
+    // Per configured queue, what nothing will process (names only, as for the depths).
+    private static SortedDictionary<string, int> Strays(CommandEnvironment environment, DateTimeOffset now)
+    {
+        var strays = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var runner in environment.Configuration.Runners.Where(r => r.QueuePath is not null))
+        {
+            int count = QueueDepth.CountStrays(runner.QueuePath!, runner.Name == RunnerHost.Queues.QueueNames.Bad, now);
+            if (count > 0)
+            {
+                strays[runner.Name] = count;
+            }
+        }
+
+        return strays;
+    }
+
+    private static string StrayLine(SortedDictionary<string, int> strays) => strays.Count == 0
+        ? string.Empty
+        : "STRAY: files no runner processes: " + string.Join(", ", strays.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value}"))) + " ('runner-host queues' names them)\n";
 
     private static StatusSnapshot WithQueues(StatusSnapshot snapshot)
     {

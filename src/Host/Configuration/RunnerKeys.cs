@@ -35,6 +35,10 @@ public static class RunnerKeys
         ("stable_uptime", CheckDuration),
         ("kill_timeout", CheckDuration),
         ("dispose_timeout", CheckDurationOrOff),
+        ("failed_retry_interval", CheckFailedRetryInterval),
+        ("plugin_reload", CheckPluginReload),
+        // One size limit for every runner that accepts messages (LMTP, REST inject); each checks its range.
+        ("max_message_size", NoCheck),
     ];
 
     private static readonly HashSet<string> _names = new(_keys.Select(k => k.Name), StringComparer.OrdinalIgnoreCase);
@@ -74,6 +78,10 @@ public static class RunnerKeys
             settings.GetDuration(key, TimeSpan.Zero);
         }
     }
+
+    private static void CheckFailedRetryInterval(RunnerSettings settings, string key) => _ = Supervision.RestartPolicy.ReadFailedRetryInterval(settings);
+
+    private static void CheckPluginReload(RunnerSettings settings, string key) => _ = Plugins.PluginReloadModes.FromSettings(settings);
 
     private static void CheckIsolation(RunnerSettings settings, string key)
     {

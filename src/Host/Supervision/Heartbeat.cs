@@ -37,7 +37,7 @@ public sealed record HeartbeatLine(
     public const int MaxErrorLength = 2000;
 
     /// <summary>The longest failure reason the master keeps (a plugin's exception message can be anything).</summary>
-    public const int MaxReasonLength = 500;
+    public const int MaxReasonLength = 2000;
 
     public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.HeartbeatLine);
 

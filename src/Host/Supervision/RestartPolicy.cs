@@ -66,7 +66,7 @@ public sealed record RestartPolicy
     }
 
     // "0" (as the docs write it), "0s" and "off" mean never.
-    private static TimeSpan? ReadFailedRetryInterval(RunnerSettings settings)
+    internal static TimeSpan? ReadFailedRetryInterval(RunnerSettings settings)
     {
         const string Key = "failed_retry_interval";
         string? text = settings.GetString(Key)?.Trim();

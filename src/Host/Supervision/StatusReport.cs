@@ -14,12 +14,16 @@ public sealed record StatusReport(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] DateTimeOffset? UpdatedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] bool Stopping,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] int? ShuntDepth,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<SliceStatus> Slices)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<SliceStatus> Slices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyDictionary<string, int> Strays)
 {
-    /// <summary>The report of a running master: its status file (null when not written yet) with the queue figures added.</summary>
-    public static StatusReport Of(int? pid, StatusSnapshot? snapshot, int? shuntDepth) => snapshot is null
-        ? new StatusReport(pid is not null, pid, null, null, false, shuntDepth, [])
-        : new StatusReport(true, snapshot.MasterPid, snapshot.MasterStartedAt, snapshot.UpdatedAt, snapshot.Stopping, shuntDepth, snapshot.Slices);
+    /// <summary>
+    /// The report of a running master: its status file (null when not written yet) with the queue figures
+    /// added, among them <paramref name="strays"/>: per queue with any, the files no runner processes.
+    /// </summary>
+    public static StatusReport Of(int? pid, StatusSnapshot? snapshot, int? shuntDepth, IReadOnlyDictionary<string, int> strays) => snapshot is null
+        ? new StatusReport(pid is not null, pid, null, null, false, shuntDepth, [], strays)
+        : new StatusReport(true, snapshot.MasterPid, snapshot.MasterStartedAt, snapshot.UpdatedAt, snapshot.Stopping, shuntDepth, snapshot.Slices, strays);
 
     public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.StatusReport);
 }

@@ -101,6 +101,8 @@ public sealed class HostileQueueTests
         var showUtf8 = await RunQuicklyAsync("bad", "show", utf8[..^4]);
         var list = await RunQuicklyAsync("bad", "list");
         var queues = await RunQuicklyAsync("queues");
+        var status = await RunQuicklyAsync("status");
+        var statusJson = await RunQuicklyAsync("status", "--json");
         using (Assert.EnterMultipleScope())
         {
             foreach (var fifoReport in new[] { qfileFifo, showFifo })
@@ -120,6 +122,9 @@ public sealed class HostileQueueTests
             Assert.That(qfileUtf8.ExitCode, Is.EqualTo(1), "damaged");
             Assert.That(list.Stdout, Does.Contain(fifo[..^4]).And.Contain(link[..^4]).And.Contain(utf8[..^4]));
             Assert.That(queues.Stdout, Does.Contain($"STRAY: rec holds 1 file that no runner processes: {directory} (a directory, not a queue entry)"), queues.ToString());
+            Assert.That(status.Stdout, Does.Contain("STRAY: files no runner processes: rec 1 ('runner-host queues' names them)\n"), status.ToString());
+            using var json = System.Text.Json.JsonDocument.Parse(statusJson.Stdout);
+            Assert.That(json.RootElement.GetProperty("strays").GetProperty("rec").GetInt32(), Is.EqualTo(1), statusJson.Stdout);
         }
     }
 
@@ -133,11 +138,13 @@ public sealed class HostileQueueTests
 
         var list = await RunQuicklyAsync("bad", "list");
         var queues = await RunQuicklyAsync("queues", "--json");
+        var status = await RunQuicklyAsync("status");
 
         Assert.That(inject.ExitCode, Is.EqualTo(2), inject.ToString());
         Assert.That(inject.Stderr, Does.Contain("queue 'bad' holds preserved entries and takes no new ones"));
         Assert.That(Directory.GetFiles(BadDir), Is.EqualTo(new[] { Path.Combine(BadDir, stray) }), "nothing was written into bad");
         Assert.That(list.Stdout, Does.Contain($"STRAY {stray}: a .pck file in the bad directory"));
+        Assert.That(status.Stdout, Is.EqualTo("RunnerHost is not running\nSTRAY: files no runner processes: bad 1 ('runner-host queues' names them)\n"), status.ToString());
         using var json = System.Text.Json.JsonDocument.Parse(queues.Stdout);
         var bad = json.RootElement.GetProperty("queues").EnumerateArray().Single(q => q.GetProperty("name").GetString() == "bad");
         Assert.That(bad.GetProperty("stray_count").GetInt32(), Is.EqualTo(1));

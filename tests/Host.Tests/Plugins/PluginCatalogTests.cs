@@ -130,7 +130,7 @@ public sealed class PluginCatalogTests
     {
         AssertFailure(
             "FutureAbstractionsPlugin",
-            $"plugin 'FutureAbstractionsPlugin' ({Path.Combine(_pluginDirectory, "FutureAbstractionsPlugin")}): built against RunnerHost.Abstractions 2.0.0.0, the host has 1.1.0.0: the major version must match");
+            $"plugin 'FutureAbstractionsPlugin' ({Path.Combine(_pluginDirectory, "FutureAbstractionsPlugin")}): built against RunnerHost.Abstractions {TestPluginBuilder.FutureMajorVersion}.0, the host has {typeof(Runner).Assembly.GetName().Version}: the major version must match");
     }
 
     [Test]

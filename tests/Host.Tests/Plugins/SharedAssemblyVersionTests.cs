@@ -44,8 +44,9 @@ public sealed class SharedAssemblyVersionTests
         string contract = await TestPluginBuilder.FutureMinorContractAsync();
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(AssemblyName.GetAssemblyName(contract).Version, Is.EqualTo(new Version(1, 1, 0, 0)), "AssemblyVersion is Major.Minor.0.0");
-            Assert.That(FileVersionInfo.GetVersionInfo(contract).FileVersion, Is.EqualTo("1.1.2.0"), "FileVersion carries Major.Minor.Patch");
+            var version = TestPluginBuilder.FutureMinorVersion;
+            Assert.That(AssemblyName.GetAssemblyName(contract).Version, Is.EqualTo(new Version(version.Major, version.Minor, 0, 0)), "AssemblyVersion is Major.Minor.0.0");
+            Assert.That(FileVersionInfo.GetVersionInfo(contract).FileVersion, Is.EqualTo($"{version}.0"), "FileVersion carries Major.Minor.Patch");
         }
     }
 
@@ -58,7 +59,7 @@ public sealed class SharedAssemblyVersionTests
         string host = typeof(Runner).Assembly.GetName().Version!.ToString();
         Assert.That(
             result.Stdout.Split('\n'),
-            Does.Contain($"    FutureAbstractionsPlugin  FAILED: plugin 'FutureAbstractionsPlugin' ({Path.Combine(_plugins, "FutureAbstractionsPlugin")}): built against RunnerHost.Abstractions 1.1.0.0, newer than the host's {host}: the plugin may use members the host lacks"));
+            Does.Contain($"    FutureAbstractionsPlugin  FAILED: plugin 'FutureAbstractionsPlugin' ({Path.Combine(_plugins, "FutureAbstractionsPlugin")}): built against RunnerHost.Abstractions {TestPluginBuilder.FutureMinorVersion.Major}.{TestPluginBuilder.FutureMinorVersion.Minor}.0.0, newer than the host's {host}: the plugin may use members the host lacks"));
         Assert.That(result.Stdout.Split('\n'), Does.Contain("    EchoPlugin 1.2.3"), "the other plugins load");
     }
 

@@ -30,10 +30,18 @@ public sealed class TestPluginBuilder
     /// <summary>VersionedPlugin 3.0.0, whose runner writes <c>v3</c>.</summary>
     public const string VersionedPluginV3 = "VersionedPlugin-v3";
 
-    /// <summary>FutureAbstractionsPlugin built against the contract packed as 1.1.2 (only <c>Version</c> set), to be deployed as <c>FutureAbstractionsPlugin</c>.</summary>
-    public const string FutureMinorAbstractionsPlugin = "FutureAbstractionsPlugin-1.1.2";
+    /// <summary>FutureAbstractionsPlugin built against the contract packed as <see cref="FutureMinorVersion"/> (only <c>Version</c> set), to be deployed as <c>FutureAbstractionsPlugin</c>.</summary>
+    public const string FutureMinorAbstractionsPlugin = "FutureAbstractionsPlugin-next-minor";
 
-    /// <summary>The contract built with <c>-p:Version=1.1.2</c> and nothing else, as a release would pack it.</summary>
+    /// <summary>The host's contract version with the minor one higher and patch 2, e.g. 1.2.2 for 1.1.0.</summary>
+    public static Version FutureMinorVersion { get; } = new(HostContract.Major, HostContract.Minor + 1, 2);
+
+    /// <summary>The host's contract version with the major one higher, e.g. 2.0.0 for 1.1.0.</summary>
+    public static Version FutureMajorVersion { get; } = new(HostContract.Major + 1, 0, 0);
+
+    private static Version HostContract => typeof(Runner).Assembly.GetName().Version!;
+
+    /// <summary>The contract built with <c>-p:Version=</c><see cref="FutureMinorVersion"/> and nothing else, as a release would pack it.</summary>
     public static async Task<string> FutureMinorContractAsync()
     {
         string built = await _built.Value.ConfigureAwait(false);
@@ -105,9 +113,9 @@ public sealed class TestPluginBuilder
 
         await RunDotnetAsync(repo, "build", abstractions, "-c", "Release").ConfigureAwait(false);
         // Its own configuration keeps the 2.0.0.0 copy out of the contract's normal obj/bin folders.
-        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureAbstractions", "-p:AssemblyVersion=2.0.0.0", "-p:Version=2.0.0", "-o", Path.GetDirectoryName(futurePath)!).ConfigureAwait(false);
+        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureAbstractions", $"-p:AssemblyVersion={FutureMajorVersion}.0", $"-p:Version={FutureMajorVersion}", "-o", Path.GetDirectoryName(futurePath)!).ConfigureAwait(false);
         // Only Version, as a release would set it: the assembly version must follow (docs/abstractions-versioning.md).
-        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureMinorAbstractions", "-p:Version=1.1.2", "-o", Path.GetDirectoryName(minorPath)!).ConfigureAwait(false);
+        await RunDotnetAsync(repo, "build", abstractions, "-c", "FutureMinorAbstractions", $"-p:Version={FutureMinorVersion}", "-o", Path.GetDirectoryName(minorPath)!).ConfigureAwait(false);
         foreach (string name in AllPlugins)
         {
             await RunDotnetAsync(repo, "restore", ProjectOf(name), futureProperty).ConfigureAwait(false);

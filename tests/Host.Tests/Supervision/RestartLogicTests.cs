@@ -145,7 +145,8 @@ public sealed class RestartLogicTests
     [TestCase("soon", "is not a duration")]
     public void A_bad_failed_retry_interval_names_the_key(string value, string problem)
     {
-        var error = Assert.Throws<RunnerHost.Configuration.ConfigurationValueException>(() => RestartPolicy.FromSettings(Runner($"failed_retry_interval: {value}\n")));
+        // Checked when the configuration is read, as every host key is, so every command refuses it.
+        var error = Assert.Throws<RunnerHost.Host.Configuration.ConfigurationException>(() => RestartPolicy.FromSettings(Runner($"failed_retry_interval: {value}\n")));
 
         Assert.That(error!.Message, Does.Contain("failed_retry_interval").And.Contain(problem));
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
+using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Queues;
 
@@ -18,11 +19,11 @@ public sealed class RunnerContext
     /// <summary>The number of slices; equals <see cref="RunnerSettings.Instances"/> when started by the host.</summary>
     public int SliceCount { get; init; } = 1;
 
-    /// <summary>This slice's own switchboard; null when the section has no queue path.</summary>
-    public ISwitchboard? Switchboard { get; init; }
+    /// <summary>Every configured queue, to enqueue into.</summary>
+    public required IQueueRegistry Queues { get; init; }
 
-    /// <summary>Every configured queue, for handing messages on (unsliced).</summary>
-    public required ISwitchboardRegistry Queues { get; init; }
+    /// <summary>What operators see of the queues: summaries, listings, entries, and the operator's actions.</summary>
+    public required IQueueInspector Inspector { get; init; }
 
     /// <summary>The mailing lists.</summary>
     public required IListManager Lists { get; init; }
@@ -30,9 +31,9 @@ public sealed class RunnerContext
     /// <summary>Process-wide runner events.</summary>
     public required IRunnerEvents Events { get; init; }
 
-    /// <summary>The logger for this runner slice.</summary>
+    /// <summary>The logger of this runner slice.</summary>
     public required ILogger Logger { get; init; }
 
-    /// <summary>The clock; tests substitute a fake.</summary>
+    /// <summary>The clock (tests substitute a manual one).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

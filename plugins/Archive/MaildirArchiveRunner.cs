@@ -16,7 +16,7 @@ public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context
 {
     private long _delivered;
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         string root = Settings.GetString("maildir") is { Length: > 0 } configured
             ? configured

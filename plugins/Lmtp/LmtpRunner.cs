@@ -5,31 +5,24 @@ namespace RunnerHost.Plugins.Lmtp;
 
 /// <summary>
 /// The LMTP server (RFC 2033) that takes mail from the MTA into the queues: a runner without a queue.
-/// It starts listening on its first pass and keeps the base loop (which only sleeps) until stopped;
-/// the stop closes the listener and drains the sessions. Settings: docs/mail-flow.md.
+/// It listens once started; the stop closes the listener and drains the sessions. Settings: docs/mail-flow.md.
 /// </summary>
 [RunnerSetting("lmtp_host", "lmtp_port", "max_connections", "max_message_size", "max_recipients", "max_line_length", "idle_timeout", "data_timeout", "max_errors", "served_queues")]
-public sealed class LmtpRunner(RunnerContext context) : Runner(context)
+public sealed class LmtpRunner(RunnerContext context) : ServiceRunner(context)
 {
     private LmtpServer? _server;
 
-    public override bool IsQueueRunner => false;
-
-    protected override Task<int> OneIterationAsync(CancellationToken cancellationToken)
+    protected override Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_server is null)
-        {
-            var options = LmtpOptions.Read(Settings);
-            var server = new LmtpServer(options, Lists, Queues, Clock, Logger);
-            server.Start();
-            _server = server;
-            Logger.LogInformation("{Runner} LMTP listening on {Endpoint}", Identity, server.Endpoint);
-        }
-
-        return Task.FromResult(0);
+        var options = LmtpOptions.Read(Settings);
+        var server = new LmtpServer(options, Lists, Queues, Clock, Logger);
+        server.Start();
+        _server = server;
+        Logger.LogInformation("{Runner} LMTP listening on {Endpoint}", Identity, server.Endpoint);
+        return Task.CompletedTask;
     }
 
-    protected override async Task CleanUpAsync(CancellationToken cancellationToken)
+    protected override async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is { } server)
         {

@@ -19,7 +19,7 @@ internal sealed class LmtpServer : IAsyncDisposable
 
     private readonly LmtpOptions _options;
     private readonly RecipientRouter _router;
-    private readonly ISwitchboardRegistry _queues;
+    private readonly IQueueRegistry _queues;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly TcpListener _listener;
@@ -31,7 +31,7 @@ internal sealed class LmtpServer : IAsyncDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextSession;
 
-    public LmtpServer(LmtpOptions options, IListManager lists, ISwitchboardRegistry queues, TimeProvider clock, ILogger logger)
+    public LmtpServer(LmtpOptions options, IListManager lists, IQueueRegistry queues, TimeProvider clock, ILogger logger)
     {
         _options = options;
         _queues = queues;

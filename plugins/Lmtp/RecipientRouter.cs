@@ -16,7 +16,7 @@ internal sealed record RouteResult(Route? Route, string? Refusal);
 /// <c>-request</c>, <c>-join</c>/<c>-subscribe</c>, <c>-leave</c>/<c>-unsubscribe</c>, <c>-confirm</c> → <c>command</c>.
 /// A <c>+tag</c> sub-address (VERP, confirm cookies) is ignored for the lookup.
 /// </summary>
-internal sealed class RecipientRouter(IListManager lists, ISwitchboardRegistry queues, IReadOnlySet<string> servedQueues)
+internal sealed class RecipientRouter(IListManager lists, IQueueRegistry queues, IReadOnlySet<string> servedQueues)
 {
     private static readonly Dictionary<string, (string Queue, string? Flag)> Suffixes = new(StringComparer.OrdinalIgnoreCase)
     {

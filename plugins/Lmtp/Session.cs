@@ -21,7 +21,7 @@ internal sealed class Session
     private readonly LineReader _reader;
     private readonly LmtpOptions _options;
     private readonly RecipientRouter _router;
-    private readonly ISwitchboardRegistry _queues;
+    private readonly IQueueRegistry _queues;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
     private readonly string _peer;
@@ -31,7 +31,7 @@ internal sealed class Session
     private string? _sender;
     private int _errors;
 
-    public Session(Stream stream, LmtpOptions options, RecipientRouter router, ISwitchboardRegistry queues, TimeProvider clock, ILogger logger, string peer)
+    public Session(Stream stream, LmtpOptions options, RecipientRouter router, IQueueRegistry queues, TimeProvider clock, ILogger logger, string peer)
     {
         _stream = stream;
         _reader = new LineReader(stream);

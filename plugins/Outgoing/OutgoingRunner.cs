@@ -19,7 +19,7 @@ public sealed class OutgoingRunner(RunnerContext context) : Runner(context), IAs
     private OutgoingOptions? _options;
     private Delivery? _delivery;
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mailingList);
         ArgumentNullException.ThrowIfNull(message);

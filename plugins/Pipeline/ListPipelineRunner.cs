@@ -17,7 +17,7 @@ namespace RunnerHost.Plugins.Pipeline;
 [RunnerSetting("subject_prefix", "subject_prefix_*", "out_queue", "archive_queue", "to_owner")]
 public sealed class ListPipelineRunner(RunnerContext context) : Runner(context)
 {
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mailingList);
         ArgumentNullException.ThrowIfNull(message);

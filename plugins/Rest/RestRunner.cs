@@ -5,41 +5,34 @@ using RunnerHost.Operations;
 namespace RunnerHost.Plugins.Rest;
 
 /// <summary>
-/// The HTTP API (ASP.NET Core minimal APIs on Kestrel): a runner without a queue. It starts serving on
-/// its first pass and keeps the base loop (which only sleeps) until stopped; the clean-up stops the
-/// server, letting requests in progress finish. Shunt replay and metrics are the host's own, taken as
-/// services (docs/plugins.md). Endpoints and settings: docs/rest-api.md.
+/// The HTTP API (ASP.NET Core minimal APIs on Kestrel): a runner without a queue. It serves once
+/// started; the stop lets requests in progress finish. Queues are read through the host's inspection
+/// surface; shunt replay and metrics are the host's own, taken as services (docs/plugins.md).
+/// Endpoints and settings: docs/rest-api.md.
 /// </summary>
 [RunnerSetting("rest_host", "rest_port", "api_token", "allow_unauthenticated_remote", "var_dir", "queue_dir")]
-public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics) : Runner(context)
+public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics) : ServiceRunner(context)
 {
     private RestServer? _server;
 
-    public override bool IsQueueRunner => false;
-
-    protected override async Task<int> OneIterationAsync(CancellationToken cancellationToken)
+    protected override async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_server is null)
+        var options = RestOptions.Read(Settings);
+        if (options.AllowUnauthenticatedRemote && options.ListensBeyondLoopback)
         {
-            var options = RestOptions.Read(Settings);
-            if (options.AllowUnauthenticatedRemote && options.ListensBeyondLoopback)
-            {
-                Logger.LogWarning(
-                    "{Runner} REST API on {Host} serves queue summaries, runners and metrics to any peer without api_token (allow_unauthenticated_remote: yes); entry content and changes still need the token",
-                    Identity,
-                    options.Host);
-            }
-
-            var server = new RestServer(options, Queues, Lists, Clock, shuntReplay, metrics, Logger);
-            await server.StartAsync(cancellationToken).ConfigureAwait(false);
-            _server = server;
-            Logger.LogInformation("{Runner} REST API listening on {Address}", Identity, server.Address);
+            Logger.LogWarning(
+                "{Runner} REST API on {Host} serves queue summaries, runners and metrics to any peer without api_token (allow_unauthenticated_remote: yes); entry content and changes still need the token",
+                Identity,
+                options.Host);
         }
 
-        return 0;
+        var server = new RestServer(options, Queues, Inspector, Lists, Clock, shuntReplay, metrics, Logger);
+        await server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _server = server;
+        Logger.LogInformation("{Runner} REST API listening on {Address}", Identity, server.Address);
     }
 
-    protected override async Task CleanUpAsync(CancellationToken cancellationToken)
+    protected override async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is { } server)
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
 using RunnerHost.Plugins.Rest.Endpoints;
@@ -13,7 +14,7 @@ using RunnerHost.Queues;
 namespace RunnerHost.Plugins.Rest;
 
 /// <summary>The Kestrel web application serving the API on one loopback (or configured) endpoint.</summary>
-internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queues, IListManager lists, TimeProvider clock, IShuntReplay shuntReplay, IMetricsExporter metrics, ILogger logger) : IAsyncDisposable
+internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQueueInspector inspector, IListManager lists, TimeProvider clock, IShuntReplay shuntReplay, IMetricsExporter metrics, ILogger logger) : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -39,7 +40,7 @@ internal sealed class RestServer(RestOptions options, ISwitchboardRegistry queue
         builder.Services.AddSingleton(queues);
         builder.Services.AddSingleton(lists);
         builder.Services.AddSingleton(clock);
-        builder.Services.AddSingleton(new QueueFiles(options.QueueDir, queues, clock));
+        builder.Services.AddSingleton(inspector);
         builder.Services.AddSingleton(shuntReplay);
         builder.Services.AddSingleton(metrics);
 

@@ -17,7 +17,7 @@ namespace RunnerHost.Plugins.Retry;
 [RunnerSetting("delivery_retry_period", "out_queue")]
 public sealed class RetryRunner(RunnerContext context) : Runner(context)
 {
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(metadata);

@@ -1,23 +1,27 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RunnerHost.Inspection;
 
 namespace RunnerHost.Plugins.Rest.Endpoints;
 
-/// <summary><c>/health/live</c> (the process serves) and <c>/health/ready</c> (the var and queue directories are usable).</summary>
+/// <summary><c>/health/live</c> (the process serves) and <c>/health/ready</c> (var_dir is usable and every queue can be measured).</summary>
 internal static class HealthEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" }));
-        app.MapGet("/health/ready", (RestOptions options, QueueFiles files) =>
+        app.MapGet("/health/ready", async (RestOptions options, IQueueInspector inspector, CancellationToken cancellationToken) =>
         {
             var problems = new List<string>();
             Check(options.VarDir, "var_dir", problems, mustExist: true);
-            Check(options.QueueDir, "queue_dir", problems, mustExist: false);
-            foreach (var name in files.Names)
+            // Through the inspection surface: the queue back end answers, whatever and wherever it is.
+            foreach (var name in inspector.QueueNames)
             {
-                Check(files.DirectoryOf(name), $"queue {name}", problems, mustExist: false);
+                if ((await inspector.SummarizeAsync(name, cancellationToken).ConfigureAwait(false)).Problem is { } problem)
+                {
+                    problems.Add($"queue {name}: {problem}");
+                }
             }
 
             return problems.Count == 0
@@ -26,7 +30,7 @@ internal static class HealthEndpoints
         });
     }
 
-    /// <summary>A queue directory appears with its first entry, so only var_dir must exist; whatever exists must be listable.</summary>
+    /// <summary>var_dir must exist and be listable.</summary>
     private static void Check(string directory, string what, List<string> problems, bool mustExist)
     {
         if (!mustExist && !Directory.Exists(directory))

@@ -1,8 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using MimeKit;
+using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
@@ -16,34 +18,53 @@ internal static class QueueEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/queues", (QueueFiles files, TimeProvider clock) =>
+        app.MapGet("/queues", async (IQueueInspector inspector, CancellationToken cancellationToken) =>
         {
-            var now = clock.GetUtcNow();
-            return TypedResults.Ok(files.Names.Select(name =>
+            var queues = new List<object>();
+            foreach (string name in inspector.QueueNames)
             {
-                var items = files.List(files.Find(name)!);
-                var due = items.Where(i => i.Due <= now).ToList();
-                return new
+                var summary = await inspector.SummarizeAsync(name, cancellationToken).ConfigureAwait(false);
+                queues.Add(new
                 {
                     name,
-                    depth = items.Count,
-                    oldestAgeSeconds = due.Count == 0 ? (double?)null : Math.Round((now - due.Min(i => i.Due)).TotalSeconds, 1),
-                };
-            }).ToList());
+                    depth = summary.Depth,
+                    oldestAgeSeconds = summary.OldestAge is { } age ? Math.Round(age.TotalSeconds, 1) : (double?)null,
+                    notYetDue = summary.NotYetDue,
+                    inProgress = summary.InProgress,
+                    nextDue = summary.NextDue,
+                    strays = summary.StrayCount,
+                    problem = summary.Problem,
+                });
+            }
+
+            return TypedResults.Ok(queues);
         }).Require(Exposure.Summary);
 
-        app.MapGet("/queues/{name}", (string name, QueueFiles files) =>
-            files.Find(name) is not { } queue
-                ? NoSuchQueue(name)
-                : Results.Ok(new
-                {
-                    name,
-                    entries = files.List(queue).Select(i => new { filebase = i.Filebase, due = i.Due, state = i.State }).ToList(),
-                })).Require(Exposure.Summary);
-
-        app.MapGet("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, HttpContext http, CancellationToken cancellationToken) =>
+        app.MapGet("/queues/{name}", async (string name, HttpRequest request, IQueueInspector inspector, CancellationToken cancellationToken) =>
         {
-            if (Validate(name, filebase, files) is { } invalid)
+            if (!inspector.QueueNames.Contains(name, StringComparer.Ordinal))
+            {
+                return NoSuchQueue(name);
+            }
+
+            if (ParseQuery(request) is not { } query)
+            {
+                return Results.Problem(title: "Bad query", detail: $"offset is 0 or more, limit 1 to {EntryQuery.MaxLimit}, order oldest or newest, state one of {string.Join(", ", Enum.GetValues<EntryState>().Select(StateName))}.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var page = await inspector.ListAsync(name, query, cancellationToken).ConfigureAwait(false);
+            return Results.Ok(new
+            {
+                name,
+                total = page.Total,
+                offset = query.Offset,
+                entries = page.Entries.Select(e => new { filebase = e.Id, due = e.Due, state = StateName(e.State), size = e.Size, preservedAt = e.PreservedAt, reason = e.Reason }).ToList(),
+            });
+        }).Require(Exposure.Summary);
+
+        app.MapGet("/queues/{name}/{filebase}", async (string name, string filebase, IQueueInspector inspector, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            if (Validate(name, filebase, inspector) is { } invalid)
             {
                 return invalid;
             }
@@ -54,68 +75,103 @@ internal static class QueueEndpoints
                 return denied;
             }
 
-            if (await files.ReadAsync(name, filebase, cancellationToken).ConfigureAwait(false) is not { } content)
+            if (await inspector.ReadAsync(name, filebase, cancellationToken).ConfigureAwait(false) is not { } entry)
             {
                 return NoSuchEntry(name, filebase);
             }
 
-            if (content.Problem is { } problem)
+            if (entry.Damaged)
             {
-                return Results.Problem(title: "Unreadable entry", detail: $"{name}/{filebase}: {problem}", statusCode: StatusCodes.Status422UnprocessableEntity);
+                // The same words as qfile: what is damaged, and what could still be read.
+                return Results.Problem(
+                    title: "Unreadable entry",
+                    detail: $"{name}/{filebase}: {string.Join("; ", entry.Problems)}",
+                    statusCode: StatusCodes.Status422UnprocessableEntity,
+                    extensions: new Dictionary<string, object?>
+                    {
+                        ["problems"] = entry.Problems,
+                        ["kind"] = entry.Kind,
+                        ["metadataText"] = entry.MetadataText,
+                        ["readableMessageBytes"] = entry.Message?.Length,
+                    });
             }
 
+            byte[] message = entry.Message!.Value.ToArray();
             return Results.Ok(new
             {
                 queue = name,
                 filebase,
-                due = files.DueTime(filebase),
-                state = content.State,
-                metadata = content.Metadata,
+                due = entry.Due,
+                state = StateName(entry.State),
+                metadata = AsJson(entry.Metadata!),
+                reason = entry.Reason is { } reason ? AsJson(reason) : (JsonElement?)null,
                 // Latin-1 keeps every byte of an 8-bit message as one character; UTF-8 text is shown as UTF-8.
-                message = IsUtf8(content.Message!) ? Encoding.UTF8.GetString(content.Message!) : Encoding.Latin1.GetString(content.Message!),
+                message = IsUtf8(message) ? Encoding.UTF8.GetString(message) : Encoding.Latin1.GetString(message),
             });
         });
 
         app.MapPost("/queues/{name}", InjectAsync).RequireToken();
 
-        app.MapDelete("/queues/{name}/{filebase}", async (string name, string filebase, QueueFiles files, CancellationToken cancellationToken) =>
+        app.MapDelete("/queues/{name}/{filebase}", async (string name, string filebase, IQueueInspector inspector, CancellationToken cancellationToken) =>
         {
-            if (Validate(name, filebase, files) is { } invalid)
+            if (Validate(name, filebase, inspector) is { } invalid)
             {
                 return invalid;
             }
 
-            var queue = files.Find(name)!;
-            if (!queue.GetFiles(QueueFiles.ReadyExtension(name)).Contains(filebase))
+            return await inspector.DiscardAsync(name, filebase, cancellationToken).ConfigureAwait(false) switch
             {
-                return queue.GetFiles(".bak").Contains(filebase)
-                    ? Results.Problem(title: "Entry in progress", detail: $"{name}/{filebase} is being processed by a runner; it cannot be deleted now.", statusCode: StatusCodes.Status409Conflict)
-                    : NoSuchEntry(name, filebase);
-            }
-
-            // Taking the entry first (an atomic rename) means a runner cannot pick it up while it is deleted;
-            // finishing it then removes the taken file, so nothing (.pck or .bak) is left.
-            try
-            {
-                await queue.DequeueAsync(filebase, cancellationToken).ConfigureAwait(false);
-            }
-            catch (QueueEntryNotFoundException)
-            {
-                return NoSuchEntry(name, filebase);
-            }
-            catch (QueueEntryCorruptException)
-            {
-                // Unreadable entries are deleted all the same.
-            }
-
-            await queue.FinishAsync(filebase, cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            return Results.NoContent();
+                DiscardOutcome.Discarded => Results.NoContent(),
+                DiscardOutcome.InProgress => Results.Problem(title: "Entry in progress", detail: $"{name}/{filebase} is being processed by a runner; it cannot be deleted now.", statusCode: StatusCodes.Status409Conflict),
+                _ => NoSuchEntry(name, filebase),
+            };
         }).RequireToken();
     }
 
-    private static async Task<IResult> InjectAsync(string name, HttpRequest request, QueueFiles files, IListManager lists, TimeProvider clock, RestOptions options, CancellationToken cancellationToken)
+    // Metadata holds JSON values only (strings, numbers, booleans, lists, nested metadata): written by their runtime types.
+    private static JsonElement AsJson(MessageData data) => JsonSerializer.SerializeToElement<IDictionary<string, object?>>(data);
+
+    /// <summary>The state as the API writes it.</summary>
+    internal static string StateName(EntryState state) => state switch
     {
-        if (files.Find(name) is not { } queue)
+        EntryState.Ready => "ready",
+        EntryState.DueLater => "later",
+        EntryState.InProgress => "taken",
+        EntryState.Preserved => "preserved",
+        _ => "shunted",
+    };
+
+    private static EntryQuery? ParseQuery(HttpRequest request)
+    {
+        int offset = 0, limit = 100;
+        if ((request.Query["offset"].FirstOrDefault() is { } o && (!int.TryParse(o, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out offset)))
+            || (request.Query["limit"].FirstOrDefault() is { } l && (!int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit < 1 || limit > EntryQuery.MaxLimit)))
+        {
+            return null;
+        }
+
+        var order = request.Query["order"].FirstOrDefault() switch
+        {
+            null or "" or "oldest" => EntryOrder.OldestFirst,
+            "newest" => EntryOrder.NewestFirst,
+            _ => (EntryOrder?)null,
+        };
+        EntryState? state = null;
+        if (request.Query["state"].FirstOrDefault() is { Length: > 0 } wanted)
+        {
+            state = Enum.GetValues<EntryState>().Where(s => StateName(s) == wanted).Select(s => (EntryState?)s).FirstOrDefault();
+            if (state is null)
+            {
+                return null;
+            }
+        }
+
+        return order is { } known ? new EntryQuery(offset, limit, known, state) : null;
+    }
+
+    private static async Task<IResult> InjectAsync(string name, HttpRequest request, IQueueRegistry queues, IListManager lists, TimeProvider clock, RestOptions options, CancellationToken cancellationToken)
+    {
+        if (!queues.TryGet(name, out var queue))
         {
             return NoSuchQueue(name);
         }
@@ -193,14 +249,16 @@ internal static class QueueEndpoints
         }
     }
 
-    internal static IResult? Validate(string name, string filebase, QueueFiles files)
+    internal static IResult? Validate(string name, string filebase, IQueueInspector inspector)
     {
-        if (!files.IsFilebase(filebase))
+        if (!inspector.QueueNames.Contains(name, StringComparer.Ordinal))
         {
-            return Results.Problem(title: "Invalid filebase", detail: $"'{filebase}' is not a queue entry name (<time>+<40 hex digits>).", statusCode: StatusCodes.Status400BadRequest);
+            return NoSuchQueue(name);
         }
 
-        return files.Find(name) is null ? NoSuchQueue(name) : null;
+        return inspector.IsEntryId(name, filebase, out _)
+            ? null
+            : Results.Problem(title: "Invalid filebase", detail: $"'{filebase}' is not a queue entry name (<time>+<40 hex digits>).", statusCode: StatusCodes.Status400BadRequest);
     }
 
     internal static IResult NoSuchQueue(string name) =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RunnerHost.Inspection;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
@@ -11,9 +12,9 @@ internal static class ShuntEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/shunt/{filebase}/unshunt", async (string filebase, QueueFiles files, IShuntReplay replay, CancellationToken cancellationToken) =>
+        app.MapPost("/shunt/{filebase}/unshunt", async (string filebase, IQueueInspector inspector, IShuntReplay replay, CancellationToken cancellationToken) =>
         {
-            if (QueueEndpoints.Validate(QueueNames.Shunt, filebase, files) is { } invalid)
+            if (QueueEndpoints.Validate(QueueNames.Shunt, filebase, inspector) is { } invalid)
             {
                 return invalid;
             }
@@ -29,9 +30,9 @@ internal static class ShuntEndpoints
             };
         }).RequireToken();
 
-        app.MapPost("/shunt/unshunt", async (QueueFiles files, IShuntReplay replay, CancellationToken cancellationToken) =>
+        app.MapPost("/shunt/unshunt", async (IQueueInspector inspector, IShuntReplay replay, CancellationToken cancellationToken) =>
         {
-            if (files.Find(QueueNames.Shunt) is null)
+            if (!inspector.QueueNames.Contains(QueueNames.Shunt, StringComparer.Ordinal))
             {
                 return QueueEndpoints.NoSuchQueue(QueueNames.Shunt);
             }

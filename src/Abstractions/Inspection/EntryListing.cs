@@ -53,3 +53,16 @@ public sealed record EntryPage(int Total, IReadOnlyList<EntrySummary> Entries);
 /// <param name="PreservedAt">For a preserved entry: when it was preserved.</param>
 /// <param name="Reason">For a preserved entry: why.</param>
 public sealed record EntrySummary(string Id, EntryState State, DateTimeOffset? Due, long Size, DateTimeOffset? PreservedAt = null, string? Reason = null);
+
+/// <summary>What <see cref="IQueueInspector.DiscardAsync"/> did.</summary>
+public enum DiscardOutcome
+{
+    /// <summary>The entry is gone.</summary>
+    Discarded,
+
+    /// <summary>There was no such entry.</summary>
+    NotFound,
+
+    /// <summary>A runner holds the entry now; nothing was deleted.</summary>
+    InProgress,
+}

@@ -12,6 +12,12 @@ public interface IQueueInspector
     /// <summary>Every configured queue, sorted.</summary>
     IReadOnlyList<string> QueueNames { get; }
 
+    /// <summary>Whether <paramref name="id"/> can name an entry of <paramref name="queue"/> at all (ids are the back end's; a path never is one).</summary>
+    /// <param name="queue">The queue name.</param>
+    /// <param name="id">A string from an operator or a client.</param>
+    /// <param name="problem">Why it cannot, in a few words.</param>
+    bool IsEntryId(string queue, string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem);
+
     /// <summary>Depth per slice, ages, entries kept for later, entries in progress, and what nothing will process.</summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="cancellationToken">Cancels the measuring.</param>
@@ -42,12 +48,12 @@ public interface IQueueInspector
     /// <exception cref="KeyNotFoundException">No such queue.</exception>
     Task<IQueueLease?> TakeAsync(string queue, string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes one entry (readable or not, not while a runner holds it); false when there is no such entry.</summary>
+    /// <summary>Deletes one entry, readable or not; never one a runner holds now.</summary>
     /// <param name="queue">The queue name.</param>
     /// <param name="id">The entry id.</param>
     /// <param name="cancellationToken">Cancels before anything is deleted.</param>
     /// <exception cref="KeyNotFoundException">No such queue.</exception>
-    Task<bool> DiscardAsync(string queue, string id, CancellationToken cancellationToken = default);
+    Task<DiscardOutcome> DiscardAsync(string queue, string id, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Moves a preserved or shunted entry's message and metadata into <paramref name="targetQueue"/> (with

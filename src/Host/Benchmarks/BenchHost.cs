@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Benchmarks;
@@ -33,7 +33,7 @@ public sealed class BenchHost : IDisposable
     public RunnerSettings RunnerSettings => Services.Configuration.GetRunner(QueueName);
 
     /// <summary>The shared (unsliced) switchboard producers enqueue through.</summary>
-    public FileSwitchboard ProducerQueue => (FileSwitchboard)Services.Queues[QueueName];
+    public FileSwitchboard ProducerQueue => Services.Files.Switchboards.Get(QueueName);
 
     public string QueueDirectory => RunnerSettings.QueuePath!;
 

@@ -17,7 +17,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
     public async Task<BenchResult> SwitchboardAsync(int messages, int producers, bool fsync, CancellationToken cancellationToken)
     {
         using var host = BenchHost.Create(fsync, loggerFactory);
-        await using var running = await RunningRunner.StartAsync(host.CreateRunner(messages), cancellationToken).ConfigureAwait(false);
+        await using var running = await RunningRunner.StartAsync(host, host.CreateRunner(messages), cancellationToken).ConfigureAwait(false);
         var queue = host.ProducerQueue;
         var allocation = AllocationMark.Now();
         var start = Stopwatch.GetTimestamp();
@@ -57,7 +57,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
     {
         using var host = BenchHost.Create(fsync, loggerFactory);
         var arrivals = Channel.CreateUnbounded<long>();
-        await using var running = await RunningRunner.StartAsync(host.CreateRunner(messages, t => arrivals.Writer.TryWrite(t)), cancellationToken).ConfigureAwait(false);
+        await using var running = await RunningRunner.StartAsync(host, host.CreateRunner(messages, t => arrivals.Writer.TryWrite(t)), cancellationToken).ConfigureAwait(false);
         var queue = host.ProducerQueue;
         var message = BenchMessages.Create(0);
         var total = new double[messages];
@@ -100,7 +100,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
         }
 
         long start = Stopwatch.GetTimestamp();
-        await using var running = RunningRunner.StartNow(host.CreateRunner(backlog), cancellationToken);
+        await using var running = await RunningRunner.StartNowAsync(host, host.CreateRunner(backlog), cancellationToken).ConfigureAwait(false);
         await running.WaitForCompletionAsync(CompletionTimeout, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start);
         return new BenchResult("drain")

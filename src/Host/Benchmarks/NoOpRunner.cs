@@ -27,7 +27,7 @@ public sealed class NoOpRunner : Runner
 
     public long Disposed => Interlocked.Read(ref _disposed);
 
-    protected override Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         // The timestamp is taken first so that the callback measures arrival, not its own cost.
         long now = Stopwatch.GetTimestamp();

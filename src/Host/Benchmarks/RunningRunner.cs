@@ -1,27 +1,33 @@
+using RunnerHost.Host.Engine;
+
 namespace RunnerHost.Host.Benchmarks;
 
-/// <summary>A <see cref="NoOpRunner"/> running its real loop in the background; stopping it waits for the loop to end.</summary>
+/// <summary>A <see cref="NoOpRunner"/> running the host's real loop in the background; stopping it waits for the loop to end.</summary>
 public sealed class RunningRunner : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Task _loop;
+    private readonly RunnerDriver _driver;
 
-    private RunningRunner(NoOpRunner runner, Task loop)
+    private RunningRunner(NoOpRunner runner, RunnerDriver driver, Task loop)
     {
         Runner = runner;
+        _driver = driver;
         _loop = loop;
     }
 
     public NoOpRunner Runner { get; }
 
     /// <summary>Starts the loop and returns once its first pass is done (recovery and listing included), i.e. it is idle or working.</summary>
-    public static async Task<RunningRunner> StartAsync(NoOpRunner runner, CancellationToken cancellationToken)
+    public static async Task<RunningRunner> StartAsync(BenchHost host, NoOpRunner runner, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(runner);
-        var loop = Task.Run(() => runner.RunAsync(cancellationToken), cancellationToken);
+        var driver = await RunnerDriver.OpenAsync(host.Services, runner, host.RunnerSettings, cancellationToken).ConfigureAwait(false);
+        var loop = Task.Run(() => driver.RunAsync(once: false, cancellationToken), cancellationToken);
         var deadline = DateTime.UtcNow + StartTimeout;
-        while (runner.LastLoop is null && !loop.IsCompleted)
+        while (driver.LastLoop is null && !loop.IsCompleted)
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -31,14 +37,16 @@ public sealed class RunningRunner : IAsyncDisposable
             await Task.Delay(1, cancellationToken).ConfigureAwait(false);
         }
 
-        return new RunningRunner(runner, loop);
+        return new RunningRunner(runner, driver, loop);
     }
 
-    /// <summary>Starts the loop without waiting for its first pass (the drain timer starts with the loop).</summary>
-    public static RunningRunner StartNow(NoOpRunner runner, CancellationToken cancellationToken)
+    /// <summary>Starts the loop without waiting for its first pass (the drain timer starts with the slice's opening and recovery).</summary>
+    public static async Task<RunningRunner> StartNowAsync(BenchHost host, NoOpRunner runner, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(runner);
-        return new RunningRunner(runner, Task.Run(() => runner.RunAsync(cancellationToken), cancellationToken));
+        var driver = await RunnerDriver.OpenAsync(host.Services, runner, host.RunnerSettings, cancellationToken).ConfigureAwait(false);
+        return new RunningRunner(runner, driver, Task.Run(() => driver.RunAsync(once: false, cancellationToken), cancellationToken));
     }
 
     /// <summary>Waits until every expected message was disposed, or fails when the loop ends or the timeout passes.</summary>
@@ -55,6 +63,13 @@ public sealed class RunningRunner : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Runner.Stop();
-        await _loop.ConfigureAwait(false);
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        finally
+        {
+            _driver.Dispose();
+        }
     }
 }

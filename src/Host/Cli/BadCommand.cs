@@ -31,20 +31,21 @@ public static class BadCommand
     private static Command List(Option<string?> configOption)
     {
         var command = new Command("list", "One line per preserved entry: name, size, age, reason.");
-        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var now = environment.Services.Clock.GetUtcNow();
-            foreach (var entry in Entries(environment).List())
+            var entries = Entries(environment);
+            foreach (var entry in await entries.ListAsync(cancellationToken).ConfigureAwait(false))
             {
                 await Console.Out.WriteLineAsync(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"{entry.Name}  {entry.Size}  {FormatAge(now - entry.PreservedAt)}  {entry.Reason.ReplaceLineEndings(" ")}")).ConfigureAwait(false);
+                    $"{entry.Id}  {entry.Size}  {FormatAge(now - (entry.PreservedAt ?? now))}  {(entry.Reason ?? "(no reason recorded)").ReplaceLineEndings(" ")}")).ConfigureAwait(false);
             }
 
-            foreach (var stray in Entries(environment).ListStrays())
+            foreach (var stray in await entries.ListStraysAsync(cancellationToken).ConfigureAwait(false))
             {
-                await Console.Out.WriteLineAsync($"STRAY {stray.FileName}: {stray.Problem}").ConfigureAwait(false);
+                await Console.Out.WriteLineAsync($"STRAY {stray.Name}: {stray.Problem}").ConfigureAwait(false);
             }
 
             return ExitCodes.Success;
@@ -59,10 +60,9 @@ public static class BadCommand
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
-            string path = Entries(environment).PathOf(result.GetRequiredValue(nameArgument));
+            var report = await Entries(environment).ReadAsync(result.GetRequiredValue(nameArgument), cancellationToken).ConfigureAwait(false);
             var now = environment.Services.Clock.GetUtcNow();
-            var report = await EntryInspector.InspectAsync(path, now, cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteAsync(EntryReportWriter.ToText(report, now)).ConfigureAwait(false);
+            await Console.Out.WriteAsync(EntryReportWriter.ToText(report, $"{RunnerHost.Queues.QueueNames.Bad}/{report.Id}{PreservedEntries.Extension}", now)).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;
@@ -84,14 +84,19 @@ public static class BadCommand
             }
 
             // Every name is checked before anything moves.
-            var paths = result.GetRequiredValue(namesArgument).Select(name => (Name: name, Path: entries.PathOf(name))).ToList();
+            var ids = new List<string>();
+            foreach (string name in result.GetRequiredValue(namesArgument))
+            {
+                ids.Add(await entries.IdOfAsync(name, cancellationToken).ConfigureAwait(false));
+            }
+
             int failures = 0;
-            using var progress = ProgressReporter.ForStderr("requeue", paths.Count);
-            foreach (var (name, _) in paths)
+            using var progress = ProgressReporter.ForStderr("requeue", ids.Count);
+            foreach (string name in ids)
             {
                 try
                 {
-                    string filebase = await entries.RequeueAsync(name, target, cancellationToken).ConfigureAwait(false);
+                    string filebase = await entries.RequeueAsync(name, target.Name, cancellationToken).ConfigureAwait(false);
                     await Console.Out.WriteLineAsync($"{name} -> {target.Name} {filebase}").ConfigureAwait(false);
                 }
                 catch (PreservedEntryException ex)
@@ -114,7 +119,7 @@ public static class BadCommand
         var allOption = new Option<bool>("--all") { Description = "Delete every preserved entry (needs --yes)." };
         var yesOption = new Option<bool>("--yes", "-y") { Description = "Confirm --all." };
         var command = new Command("purge", "Delete the named preserved entries (or all with --all --yes).") { namesArgument, allOption, yesOption };
-        command.SetAction((result, _) => CommandEnvironment.RunAsync(async () =>
+        command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             string[] names = result.GetValue(namesArgument) ?? [];
             bool all = result.GetValue(allOption);
@@ -127,20 +132,25 @@ public static class BadCommand
             var entries = Entries(environment);
             if (all)
             {
-                var every = entries.List();
+                var every = await entries.ListAsync(cancellationToken).ConfigureAwait(false);
                 if (!result.GetValue(yesOption))
                 {
                     throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"purge --all would delete {every.Count} entries; add --yes to confirm"));
                 }
 
-                names = [.. every.Select(e => e.Name)];
+                names = [.. every.Select(e => e.Id)];
             }
 
             // Every name is checked before anything is deleted.
-            var canonical = names.Select(name => Path.GetFileNameWithoutExtension(entries.PathOf(name))).ToList();
+            var canonical = new List<string>();
+            foreach (string name in names)
+            {
+                canonical.Add(await entries.IdOfAsync(name, cancellationToken).ConfigureAwait(false));
+            }
+
             foreach (var name in canonical)
             {
-                entries.Purge(name);
+                await entries.PurgeAsync(name, cancellationToken).ConfigureAwait(false);
                 await Console.Out.WriteLineAsync($"{name} purged").ConfigureAwait(false);
             }
 
@@ -149,5 +159,5 @@ public static class BadCommand
         return command;
     }
 
-    private static PreservedEntries Entries(CommandEnvironment environment) => new(environment.Services.BadDirectory);
+    private static PreservedEntries Entries(CommandEnvironment environment) => new(environment.Services.Inspector);
 }

@@ -30,7 +30,7 @@ public sealed class CommandEnvironment : IDisposable
         {
             // Runner processes count their entries and leave the counters for `runner-host metrics`.
             _metrics = new RunnerMetrics();
-            Services.ContextDecorator = _metrics.Decorate;
+            Services.Outcomes = _metrics;
             string file = $"{identity.Runner}-{identity.Slice?.Replace('/', '-')}.prom";
             _metricsWriter = new MetricsFileWriter(
                 Path.Combine(MetricsFileWriter.DirectoryOf(configuration.Paths.VarDir), file),

@@ -17,7 +17,7 @@ public static class MetricsCommand
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
-            var exporter = new HostMetricsExporter(environment.Configuration, environment.Services.Clock);
+            var exporter = environment.Services.Metrics;
             string text = await exporter.CollectAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(text).ConfigureAwait(false);
             return ExitCodes.Success;

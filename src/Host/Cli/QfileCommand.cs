@@ -1,6 +1,6 @@
 using System.CommandLine;
 using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
 
 namespace RunnerHost.Host.Cli;
 
@@ -29,19 +29,16 @@ public static class QfileCommand
                 }
             }
 
-            var reports = new List<EntryReport>();
+            // qfile reads files by path, needing no configuration: the file back end's own reader of one file.
             var now = DateTimeOffset.UtcNow;
-            foreach (var file in files)
-            {
-                reports.Add(await EntryInspector.InspectAsync(file, now, cancellationToken).ConfigureAwait(false));
-            }
-
+            var reports = files.Select(file => (Report: FileQueueInspector.Inspect(file, queue: null, now), Where: Path.GetFullPath(file))).ToList();
+            cancellationToken.ThrowIfCancellationRequested();
             await Console.Out.WriteAsync(result.GetValue(jsonOption)
                 ? EntryReportWriter.ToJson(reports, now)
-                : string.Join("\n", reports.Select(r => EntryReportWriter.ToText(r, now)))).ConfigureAwait(false);
+                : string.Join("\n", reports.Select(r => EntryReportWriter.ToText(r.Report, r.Where, now)))).ConfigureAwait(false);
 
             // Damaged files are shown, but a script must be able to tell.
-            return reports.Any(r => r.Damaged) ? ExitCodes.Failure : ExitCodes.Success;
+            return reports.Any(r => r.Report.Damaged) ? ExitCodes.Failure : ExitCodes.Success;
         }));
         return command;
     }

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
+using RunnerHost.Inspection;
 using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
@@ -22,7 +22,7 @@ public static class QueuesCommand
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var now = environment.Services.Clock.GetUtcNow();
-            var shapes = Measure(environment, now);
+            var shapes = await MeasureAsync(environment.Services.Inspector, cancellationToken).ConfigureAwait(false);
             // Whether anything drains these queues: entries wait while no master runs.
             int? masterPid = await new MasterClient(MasterPaths.From(environment.Configuration.Paths)).FindAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(result.GetValue(jsonOption) ? ToJson(shapes, now, masterPid) : ToText(shapes, masterPid)).ConfigureAwait(false);
@@ -31,28 +31,32 @@ public static class QueuesCommand
         return command;
     }
 
-    public static IReadOnlyList<QueueShape> Measure(CommandEnvironment environment, DateTimeOffset now)
+    /// <summary>Every queue's summary, through the inspection surface.</summary>
+    public static async Task<IReadOnlyList<QueueSummary>> MeasureAsync(IQueueInspector inspector, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(environment);
-        return [.. environment.Configuration.Runners
-            .Where(r => r.QueuePath is not null)
-            .OrderBy(r => r.Name, StringComparer.Ordinal)
-            .Select(r => QueueShapes.Measure(r.Name, r.QueuePath!, r.Instances, now))];
+        ArgumentNullException.ThrowIfNull(inspector);
+        var summaries = new List<QueueSummary>();
+        foreach (string name in inspector.QueueNames)
+        {
+            summaries.Add(await inspector.SummarizeAsync(name, cancellationToken).ConfigureAwait(false));
+        }
+
+        return summaries;
     }
 
     /// <summary>The table, then one line saying whether the master runs.</summary>
-    public static string ToText(IReadOnlyList<QueueShape> shapes, int? masterPid = null)
+    public static string ToText(IReadOnlyList<QueueSummary> shapes, int? masterPid = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
-        string[] header = ["queue", "total", "later", .. QueueShapes.BucketLabels, "taken", "slices"];
+        string[] header = ["queue", "total", "later", .. QueueSummary.AgeBuckets, "taken", "slices"];
         var rows = new List<string[]> { header };
         rows.AddRange(shapes.Select(s => (string[])[
             s.Name,
             Number(s.Depth),
             Number(s.NotYetDue),
             .. s.Ages.Select(Number),
-            Number(s.Taken),
-            string.Join(' ', s.PerSlice.Select(Number)),
+            Number(s.InProgress),
+            string.Join(' ', s.Slices.Select(slice => Number(slice.Entries))),
         ]));
         int[] widths = [.. Enumerable.Range(0, header.Length).Select(i => rows.Max(r => r[i].Length))];
         var text = new StringBuilder();
@@ -73,17 +77,17 @@ public static class QueuesCommand
 
         foreach (var shape in shapes)
         {
-            if (shape.ListingProblem is { } problem)
+            if (shape.Problem is { } problem)
             {
                 text.Append("ERROR: ").Append(shape.Name).Append(": ").Append(problem).Append('\n');
             }
 
-            if (shape.Strays is { Count: > 0 } strays)
+            if (shape.StrayCount > 0)
             {
                 // Nothing will ever process these: name them (a few) so the operator can act.
-                var shown = strays.Take(3).Select(n => $"{n.FileName} ({n.Problem})");
-                string more = strays.Count > 3 ? string.Create(CultureInfo.InvariantCulture, $", and {strays.Count - 3} more") : string.Empty;
-                text.Append(CultureInfo.InvariantCulture, $"STRAY: {shape.Name} holds {strays.Count} {(strays.Count == 1 ? "file" : "files")} that no runner processes: {string.Join("; ", shown)}{more}\n");
+                var shown = shape.Strays.Take(3).Select(n => $"{n.Name} ({n.Problem})");
+                string more = shape.StrayCount > 3 ? string.Create(CultureInfo.InvariantCulture, $", and {shape.StrayCount - 3} more") : string.Empty;
+                text.Append(CultureInfo.InvariantCulture, $"STRAY: {shape.Name} holds {shape.StrayCount} {(shape.StrayCount == 1 ? "file" : "files")} that no runner processes: {string.Join("; ", shown)}{more}\n");
             }
         }
 
@@ -93,7 +97,7 @@ public static class QueuesCommand
         return text.ToString();
     }
 
-    public static string ToJson(IReadOnlyList<QueueShape> shapes, DateTimeOffset now, int? masterPid = null)
+    public static string ToJson(IReadOnlyList<QueueSummary> shapes, DateTimeOffset now, int? masterPid = null)
     {
         ArgumentNullException.ThrowIfNull(shapes);
         using var buffer = new MemoryStream();
@@ -114,22 +118,21 @@ public static class QueuesCommand
             {
                 json.WriteStartObject();
                 json.WriteString("name", shape.Name);
-                json.WriteString("directory", shape.Directory);
-                json.WriteNumber("slices", shape.SliceCount);
+                json.WriteNumber("slices", shape.Slices.Count);
                 json.WriteNumber("depth", shape.Depth);
                 json.WriteStartArray("per_slice");
-                foreach (var count in shape.PerSlice)
+                foreach (var slice in shape.Slices)
                 {
-                    json.WriteNumberValue(count);
+                    json.WriteNumberValue(slice.Entries);
                 }
 
                 json.WriteEndArray();
                 json.WriteNumber("not_yet_due", shape.NotYetDue);
-                json.WriteNumber("taken", shape.Taken);
+                json.WriteNumber("taken", shape.InProgress);
                 json.WriteStartObject("ages");
                 for (int i = 0; i < shape.Ages.Count; i++)
                 {
-                    json.WriteNumber(QueueShapes.BucketLabels[i], shape.Ages[i]);
+                    json.WriteNumber(QueueSummary.AgeBuckets[i], shape.Ages[i]);
                 }
 
                 json.WriteEndObject();
@@ -142,18 +145,18 @@ public static class QueuesCommand
                     json.WriteNull("next_due");
                 }
 
-                json.WriteNumber("stray_count", shape.Strays?.Count ?? 0);
+                json.WriteNumber("stray_count", shape.StrayCount);
                 json.WriteStartArray("strays");
-                foreach (var stray in (shape.Strays ?? []).Take(MaxStraysListed))
+                foreach (var stray in shape.Strays.Take(MaxStraysListed))
                 {
                     json.WriteStartObject();
-                    json.WriteString("name", stray.FileName);
+                    json.WriteString("name", stray.Name);
                     json.WriteString("problem", stray.Problem);
                     json.WriteEndObject();
                 }
 
                 json.WriteEndArray();
-                if (shape.ListingProblem is { } problem)
+                if (shape.Problem is { } problem)
                 {
                     json.WriteString("listing_problem", problem);
                 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
+using RunnerHost.Inspection;
 
 namespace RunnerHost.Host.Cli;
 
@@ -42,15 +43,21 @@ public static class StatusCommand
             snapshot = null; // left by an earlier master
         }
 
-        // File names only (no entry is opened), so status stays fast with a large shunt queue.
-        int shuntDepth = QueueDepth.Measure(environment.Services.ShuntDirectory, 1)[0].Count;
+        // Summaries only (no entry is opened), so status stays fast with a large shunt queue.
+        var summaries = new Dictionary<string, QueueSummary>(StringComparer.Ordinal);
+        foreach (string name in environment.Services.Inspector.QueueNames)
+        {
+            summaries[name] = await environment.Services.Inspector.SummarizeAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+
+        int shuntDepth = summaries.TryGetValue(RunnerHost.Queues.QueueNames.Shunt, out var shunt) ? shunt.Slices.Sum(s => s.Waiting) : 0;
         if (snapshot is not null)
         {
-            snapshot = WithQueues(snapshot) with { ShuntDepth = shuntDepth };
+            snapshot = WithQueues(snapshot, summaries) with { ShuntDepth = shuntDepth };
         }
 
         var now = DateTimeOffset.UtcNow;
-        var strays = Strays(environment, now);
+        var strays = new SortedDictionary<string, int>(summaries.Where(s => s.Value.StrayCount > 0).ToDictionary(s => s.Key, s => s.Value.StrayCount), StringComparer.Ordinal);
         if (json)
         {
             await Console.Out.WriteLineAsync(StatusReport.Of(pid, snapshot, shuntDepth, strays).ToJson()).ConfigureAwait(false);
@@ -69,45 +76,23 @@ public static class StatusCommand
         : snapshot is { Stopping: false } && now - snapshot.UpdatedAt <= StaleAfter && snapshot.Slices.All(s => s.State == SliceState.Running) ? Running
         : SomeSliceNotRunning;
 
-    // Per configured queue, what nothing will process (names only, as for the depths).
-    private static SortedDictionary<string, int> Strays(CommandEnvironment environment, DateTimeOffset now)
-    {
-        var strays = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var runner in environment.Configuration.Runners.Where(r => r.QueuePath is not null))
-        {
-            int count = QueueDepth.CountStrays(runner.QueuePath!, runner.Name == RunnerHost.Queues.QueueNames.Bad, now);
-            if (count > 0)
-            {
-                strays[runner.Name] = count;
-            }
-        }
-
-        return strays;
-    }
-
     private static string StrayLine(SortedDictionary<string, int> strays) => strays.Count == 0
         ? string.Empty
         : "STRAY: files no runner processes: " + string.Join(", ", strays.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value}"))) + " ('runner-host queues' names them)\n";
 
-    private static StatusSnapshot WithQueues(StatusSnapshot snapshot)
+    private static StatusSnapshot WithQueues(StatusSnapshot snapshot, Dictionary<string, QueueSummary> summaries)
     {
-        var depths = new Dictionary<(string, int), (int Count, DateTimeOffset? Oldest)[]>();
         var now = DateTimeOffset.UtcNow;
         var slices = snapshot.Slices.Select(s =>
         {
-            if (s.QueueDirectory is not { } directory)
+            // The slice's own share of its queue, when the summary has that many slices (the master's instances).
+            if (!summaries.TryGetValue(s.Runner, out var summary) || summary.Slices.Count != s.Count || s.QueueDirectory is null)
             {
                 return s;
             }
 
-            if (!depths.TryGetValue((directory, s.Count), out var perSlice))
-            {
-                perSlice = QueueDepth.Measure(directory, s.Count);
-                depths[(directory, s.Count)] = perSlice;
-            }
-
-            var (count, oldest) = perSlice[s.Slice];
-            return s with { QueueDepth = count, OldestEntryAgeSeconds = oldest is { } o ? Math.Max(0, (now - o).TotalSeconds) : null };
+            var slice = summary.Slices[s.Slice];
+            return s with { QueueDepth = slice.Waiting, OldestEntryAgeSeconds = slice.OldestWaiting is { } o ? Math.Max(0, (now - o).TotalSeconds) : null };
         });
         return snapshot with { Slices = [.. slices] };
     }

@@ -27,9 +27,10 @@ public static class UnshuntCommand
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             bool discard = result.GetValue(discardOption), dryRun = result.GetValue(dryRunOption);
-            var ids = (result.GetValue(idOption) ?? []).Select(OperationArguments.Filebase).ToHashSet(StringComparer.Ordinal);
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadWrite);
             var services = environment.Services;
+            var shunt = OperationArguments.Queue(services, QueueNames.Shunt);
+            var ids = (result.GetValue(idOption) ?? []).Select(id => OperationArguments.EntryId(services.Inspector, QueueNames.Shunt, id)).ToHashSet(StringComparer.Ordinal);
             string? queue = result.GetValue(queueOption);
             if (queue is not null)
             {
@@ -44,15 +45,23 @@ public static class UnshuntCommand
                 Since = result.GetValue(sinceOption) is { } since ? OperationArguments.Since(since, services.Clock.GetUtcNow()) : null,
                 ErrorType = result.GetValue(errorOption),
             };
-            var shunt = OperationArguments.Queue(services, QueueNames.Shunt);
+            var action = dryRun ? ShuntAction.DryRun : discard ? ShuntAction.Discard : ShuntAction.Replay;
+            if (action != ShuntAction.DryRun)
+            {
+                // Entries a crashed unshunt left taken come back first, as in Mailman: opening the shunt
+                // queue's only slice recovers them (nothing else runs shunt).
+                services.Configuration.TryGetRunner(shunt.Name, out var shuntSettings);
+                using var recovered = await services.Backend.OpenSliceAsync(shuntSettings!, 0, 1, null, cancellationToken).ConfigureAwait(false);
+            }
+
             var replayer = new ShuntReplayer(
-                shunt,
-                name => services.Queues.TryGet(name, out var target) ? target : null,
+                services.Inspector,
+                services.Queues,
+                ReplayJournal.Open(services.Configuration.Paths.VarDir),
                 services.Clock,
                 Console.Out,
                 Console.Error,
                 terminal: !Console.IsErrorRedirected);
-            var action = dryRun ? ShuntAction.DryRun : discard ? ShuntAction.Discard : ShuntAction.Replay;
             int failures = await replayer.RunAsync(selection, action, cancellationToken).ConfigureAwait(false);
             return failures == 0 ? ExitCodes.Success : ExitCodes.Failure;
         }));

@@ -5,7 +5,10 @@ using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
 using RunnerHost.Host.Events;
 using RunnerHost.Host.Operations;
+using RunnerHost.Host.Engine;
 using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
+using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
@@ -13,15 +16,13 @@ using RunnerHost.Queues;
 namespace RunnerHost.Host.Composition;
 
 /// <summary>
-/// The services one host process shares between its runners: the queue registry, the list manager,
-/// runner events, the wake-up notifier, and the operations plugins may ask for (shunt replay, metrics). Runner contexts are made here so that every runner slice
-/// sees the same instances.
+/// The services one host process shares between its runners: the queue back end (its registry and
+/// inspection surface), the list manager, runner events, and the operations plugins may ask for (shunt
+/// replay, metrics). Runner contexts are made here so that every runner slice sees the same instances.
 /// </summary>
 public sealed class HostServices : IDisposable
 {
-    // The sliced switchboard of each context made here, by the context handed out, until released.
-    private readonly Dictionary<RunnerContext, FileSwitchboard> _sliceSwitchboards = new(ReferenceEqualityComparer.Instance);
-    private readonly SwitchboardRegistry _queues;
+    private readonly FileQueueBackend _backend;
     private readonly ShuntReplayService _shuntReplay;
     private IListManager? _lists;
 
@@ -32,15 +33,10 @@ public sealed class HostServices : IDisposable
         Configuration = configuration;
         LoggerFactory = loggerFactory;
         Clock = clock ?? TimeProvider.System;
-        Notifier = new QueueNotifier();
         Events = new RunnerEvents(loggerFactory.CreateLogger<RunnerEvents>());
-        _queues = new SwitchboardRegistry(
-            configuration.Runners.Where(r => r.QueuePath is not null).Select(r => QueueOptions(r, slice: 0, sliceCount: 1)),
-            loggerFactory,
-            Clock,
-            Notifier);
-        _shuntReplay = new ShuntReplayService(_queues, Clock, loggerFactory);
-        Metrics = new HostMetricsExporter(configuration, Clock);
+        _backend = new FileQueueBackend(configuration, loggerFactory, Clock);
+        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, Clock, loggerFactory);
+        Metrics = new HostMetricsExporter(configuration, _backend.Inspector);
     }
 
     public HostConfiguration Configuration { get; }
@@ -49,17 +45,28 @@ public sealed class HostServices : IDisposable
 
     public TimeProvider Clock { get; }
 
-    public QueueNotifier Notifier { get; }
-
     public IRunnerEvents Events { get; }
 
-    public ISwitchboardRegistry Queues => _queues;
+    /// <summary>Where the queues live.</summary>
+    public IQueueBackend Backend => _backend;
+
+    /// <summary>The file back end itself, for its own tools (<c>qfile</c>) and the tests.</summary>
+    public FileQueueBackend Files => _backend;
+
+    /// <summary>Every configured queue, to enqueue into.</summary>
+    public IQueueRegistry Queues => _backend.Queues;
+
+    /// <summary>What operators see of the queues.</summary>
+    public IQueueInspector Inspector => _backend.Inspector;
 
     /// <summary>The <c>unshunt</c> command's replay as a service (one replay at a time in this process).</summary>
     public IShuntReplay ShuntReplay => _shuntReplay;
 
     /// <summary>What <c>runner-host metrics</c> prints, as a service.</summary>
     public IMetricsExporter Metrics { get; }
+
+    /// <summary>Told of every entry a runner of this process finished; the command environment sets it to count them (src/Host/Diagnostics).</summary>
+    public IEntryOutcomes? Outcomes { get; set; }
 
     /// <summary>The lists: the configured <c>[list.NAME]</c> sections, or a plugin's manager once <see cref="UseListManager"/> was called.</summary>
     public IListManager Lists => _lists ?? Configuration.Lists;
@@ -71,90 +78,30 @@ public sealed class HostServices : IDisposable
         _lists = lists;
     }
 
-    /// <summary>Applied to every runner context made here; the command environment sets it to attach metrics (src/Host/Diagnostics).</summary>
-    public Func<RunnerContext, RunnerContext>? ContextDecorator { get; set; }
+    /// <summary>The logger of a runner's slices.</summary>
+    public ILogger RunnerLogger(string runner) => LoggerFactory.CreateLogger($"RunnerHost.Runner.{runner}");
 
-    /// <summary>The directory preserved entries go to: the <c>bad</c> queue's path.</summary>
-    public string BadDirectory => QueueDirectory(QueueNames.Bad);
-
-    /// <summary>The directory shunted entries go to: the <c>shunt</c> queue's path.</summary>
-    public string ShuntDirectory => QueueDirectory(QueueNames.Shunt);
-
-    /// <summary>Builds the context of one runner slice, with its own sliced switchboard when the runner has a queue.</summary>
+    /// <summary>Builds the context of one runner slice.</summary>
     public RunnerContext CreateContext(RunnerSettings settings, int slice = 0, int sliceCount = 1)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        FileSwitchboard? switchboard = null;
-        if (settings.QueuePath is not null)
-        {
-            switchboard = new FileSwitchboard(QueueOptions(settings, slice, sliceCount), LoggerFactory.CreateLogger<FileSwitchboard>(), Clock, Notifier);
-        }
-
-        var context = new RunnerContext
+        return new RunnerContext
         {
             Settings = settings,
             Slice = slice,
             SliceCount = sliceCount,
-            Switchboard = switchboard,
             Queues = Queues,
+            Inspector = Inspector,
             Lists = Lists,
             Events = Events,
-            Logger = LoggerFactory.CreateLogger($"RunnerHost.Runner.{settings.Name}"),
+            Logger = RunnerLogger(settings.Name),
             Clock = Clock,
         };
-        var made = ContextDecorator is { } decorate ? decorate(context) : context;
-        if (switchboard is not null)
-        {
-            lock (_sliceSwitchboards)
-            {
-                _sliceSwitchboards.Add(made, switchboard);
-            }
-        }
-
-        return made;
-    }
-
-    /// <summary>Disposes the sliced switchboard of a context made by <see cref="CreateContext"/> once its runner is gone.</summary>
-    public void ReleaseContext(RunnerContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        FileSwitchboard? switchboard;
-        lock (_sliceSwitchboards)
-        {
-            _sliceSwitchboards.Remove(context, out switchboard);
-        }
-
-        switchboard?.Dispose();
     }
 
     public void Dispose()
     {
-        lock (_sliceSwitchboards)
-        {
-            foreach (var switchboard in _sliceSwitchboards.Values)
-            {
-                switchboard.Dispose();
-            }
-
-            _sliceSwitchboards.Clear();
-        }
-
-        _queues.Dispose();
+        _backend.Dispose();
         _shuntReplay.Dispose();
     }
-
-    private FileSwitchboardOptions QueueOptions(RunnerSettings settings, int slice, int sliceCount) => new()
-    {
-        Name = settings.Name,
-        Directory = settings.QueuePath!,
-        BadDirectory = BadDirectory,
-        Slice = slice,
-        SliceCount = sliceCount,
-        Fsync = settings.Fsync,
-    };
-
-    // A configured [runner.NAME] section may move the queue; otherwise it lives under queue_dir.
-    private string QueueDirectory(string name) => Configuration.TryGetRunner(name, out var runner) && runner.QueuePath is { } path
-        ? path
-        : Path.Combine(Configuration.Paths.QueueDir, name);
 }

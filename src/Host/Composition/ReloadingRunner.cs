@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
+using RunnerHost.Host.Engine;
 using RunnerHost.Host.Plugins;
 
 namespace RunnerHost.Host.Composition;
@@ -26,7 +27,7 @@ public sealed class ReloadingRunner
     private readonly PluginSnapshotStore _snapshots;
     private readonly PluginReloadMode _mode;
     private readonly Lock _gate = new();
-    private Runner? _current;
+    private RunnerDriver? _current;
     private bool _stopRequested;
     private PluginGeneration? _pending;
     private Task _preparation = Task.CompletedTask;
@@ -56,7 +57,7 @@ public sealed class ReloadingRunner
     public event Action<PluginRunState>? PluginStateChanged;
 
     /// <summary>The runner incarnation running now, if any.</summary>
-    public Runner? Current
+    public IRunningRunner? Current
     {
         get
         {
@@ -76,7 +77,7 @@ public sealed class ReloadingRunner
         lock (_gate)
         {
             _stopRequested = true;
-            _current?.Stop();
+            _current?.RequestStop();
         }
     }
 
@@ -92,17 +93,17 @@ public sealed class ReloadingRunner
             SetState(generation.State());
             while (true)
             {
-                var runner = instance.Runner;
+                using var runner = await RunnerDriver.OpenAsync(_services, instance.Runner, _settings, cancellationToken).ConfigureAwait(false);
                 Attach(runner);
                 if (once)
                 {
-                    await runner.RunOnceAsync(cancellationToken).ConfigureAwait(false);
+                    await runner.RunAsync(once: true, cancellationToken).ConfigureAwait(false);
                     return;
                 }
 
                 using (Watch(generation, runner))
                 {
-                    await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+                    await runner.RunAsync(once: false, cancellationToken).ConfigureAwait(false);
                 }
 
                 var next = await DetachAsync().ConfigureAwait(false);
@@ -168,14 +169,14 @@ public sealed class ReloadingRunner
         }
     }
 
-    private void Attach(Runner runner)
+    private void Attach(RunnerDriver runner)
     {
         lock (_gate)
         {
             _current = runner;
             if (_stopRequested)
             {
-                runner.Stop();
+                runner.RequestStop();
             }
         }
 
@@ -201,7 +202,7 @@ public sealed class ReloadingRunner
         }
     }
 
-    private PluginChangeWatcher? Watch(PluginGeneration generation, Runner runner)
+    private PluginChangeWatcher? Watch(PluginGeneration generation, RunnerDriver runner)
     {
         try
         {
@@ -223,7 +224,7 @@ public sealed class ReloadingRunner
         }
     }
 
-    private void OnPluginChanged(Runner runner, string plugin, bool forced)
+    private void OnPluginChanged(RunnerDriver runner, string plugin, bool forced)
     {
         lock (_gate)
         {
@@ -246,7 +247,7 @@ public sealed class ReloadingRunner
     }
 
     // Loads the deployed version next to the running one; a good one becomes the pending generation and the runner is asked to drain.
-    private async Task PrepareAsync(Runner runner)
+    private async Task PrepareAsync(RunnerDriver runner)
     {
         try
         {
@@ -291,7 +292,7 @@ public sealed class ReloadingRunner
                             _pending = next;
                             next = null;
                             _logger.LogInformation("{Runner} plugin {Plugin} {Version} loaded; draining to switch to it", runner.Identity, _pending.Plugin.Name, _pending.Plugin.Version);
-                            runner.Stop();
+                            runner.RequestStop();
                             return;
                         }
                     }

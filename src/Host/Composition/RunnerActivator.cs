@@ -62,19 +62,7 @@ public sealed class RunnerActivator : IAsyncDisposable
             }
 
             var context = _services.CreateContext(settings, slice, sliceCount);
-            try
-            {
-                var scope = await PluginRunnerScope.CreateAsync(_root, plugin, runnerType, settings.Name, context).ConfigureAwait(false);
-                // A reload or a thread slice's restart creates the next runner in the same process: its
-                // predecessor's switchboard (and its queue watch) goes with it.
-                scope.Released = () => _services.ReleaseContext(context);
-                return scope;
-            }
-            catch
-            {
-                _services.ReleaseContext(context);
-                throw;
-            }
+            return await PluginRunnerScope.CreateAsync(_root, plugin, runnerType, settings.Name, context).ConfigureAwait(false);
         }
         catch (PluginException ex)
         {

@@ -1,4 +1,5 @@
 using RunnerHost.Host.Configuration;
+using RunnerHost.Inspection;
 using RunnerHost.Operations;
 
 namespace RunnerHost.Host.Diagnostics;
@@ -8,7 +9,7 @@ namespace RunnerHost.Host.Diagnostics;
 /// merged with every <c>$var_dir/metrics/*.prom</c> the runner processes and the master wrote. The
 /// <c>metrics</c> command prints it; plugins get it as <see cref="IMetricsExporter"/>.
 /// </summary>
-public sealed class HostMetricsExporter(HostConfiguration configuration, TimeProvider clock) : IMetricsExporter
+public sealed class HostMetricsExporter(HostConfiguration configuration, IQueueInspector inspector) : IMetricsExporter
 {
     // The export listens to the queue meter by name, so two collections at once in one process would
     // see each other's gauges: they take turns.
@@ -41,7 +42,7 @@ public sealed class HostMetricsExporter(HostConfiguration configuration, TimePro
         await OneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var queues = new QueueMetrics(configuration, clock);
+            using var queues = new QueueMetrics(inspector);
             using var export = new PrometheusExport(QueueMetrics.MeterName);
             return await export.CollectAsync(cancellationToken).ConfigureAwait(false);
         }

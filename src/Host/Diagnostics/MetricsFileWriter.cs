@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Queues;
 
+using RunnerHost.Host.Queues.Files;
+
 namespace RunnerHost.Host.Diagnostics;
 
 /// <summary>

@@ -1,22 +1,21 @@
 using System.Diagnostics.Metrics;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
+using RunnerHost.Inspection;
 
 namespace RunnerHost.Host.Diagnostics;
 
-/// <summary>Observable gauges over the queue directories (meter <c>RunnerHost.Queues</c>): depth and oldest due entry age per queue, from file names.</summary>
+/// <summary>Observable gauges over the queues (meter <c>RunnerHost.Queues</c>): depth, oldest due entry age and strays per queue, from the inspection surface's summaries.</summary>
 public sealed class QueueMetrics : IDisposable
 {
     public const string MeterName = "RunnerHost.Queues";
 
     private readonly Meter _meter = new(MeterName);
 
-    public QueueMetrics(HostConfiguration configuration, TimeProvider clock)
+    public QueueMetrics(IQueueInspector inspector)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(clock);
-        var queues = configuration.Runners.Where(r => r.QueuePath is not null).ToList();
-        IEnumerable<QueueShape> Shapes() => queues.Select(r => QueueShapes.Measure(r.Name, r.QueuePath!, r.Instances, clock.GetUtcNow()));
+        ArgumentNullException.ThrowIfNull(inspector);
+        // Gauges are read synchronously by the exporter; a summary is a directory listing (or a quick
+        // request to a queue engine), measured once per gauge per scrape.
+        IEnumerable<QueueSummary> Shapes() => inspector.QueueNames.Select(name => inspector.SummarizeAsync(name).GetAwaiter().GetResult());
         _meter.CreateObservableGauge(
             "runnerhost.queue.depth",
             () => Shapes().Select(s => new Measurement<long>(s.Depth, new KeyValuePair<string, object?>("queue", s.Name))),
@@ -28,7 +27,7 @@ public sealed class QueueMetrics : IDisposable
             description: "Age of the oldest due entry (0 when none is due).");
         _meter.CreateObservableGauge(
             "runnerhost.queue.strays",
-            () => Shapes().Select(s => new Measurement<long>(s.Strays?.Count ?? 0, new KeyValuePair<string, object?>("queue", s.Name))),
+            () => Shapes().Select(s => new Measurement<long>(s.StrayCount, new KeyValuePair<string, object?>("queue", s.Name))),
             description: "Files in the queue directory that no runner processes (directories, unknown files, unparseable names).");
     }
 

@@ -1,16 +1,15 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using RunnerHost.Queues;
+using RunnerHost.Host.Engine;
 
 namespace RunnerHost.Host.Diagnostics;
 
 /// <summary>
-/// The runner instruments (meter <c>RunnerHost.Runners</c>), fed from the host side: the runner's
-/// switchboard and queue registry are wrapped (<see cref="Decorate"/>), so the runner contract
-/// (src/Abstractions) stays free of any metrics dependency. Each dequeued entry ends in exactly one of
-/// processed, requeued (kept queued), shunted or preserved.
+/// The runner instruments (meter <c>RunnerHost.Runners</c>), fed by the host's runner loop and queue
+/// back end (<see cref="IEntryOutcomes"/>), so the runner contract stays free of any metrics
+/// dependency. Each taken entry ends in exactly one of processed, requeued (kept queued), shunted or
+/// preserved (a released one is taken again later).
 /// </summary>
-public sealed class RunnerMetrics : IDisposable
+public sealed class RunnerMetrics : IEntryOutcomes, IDisposable
 {
     public const string MeterName = "RunnerHost.Runners";
 
@@ -35,84 +34,26 @@ public sealed class RunnerMetrics : IDisposable
 
     internal Histogram<double> DisposeDuration { get; }
 
-    /// <summary>A copy of <paramref name="context"/> whose switchboard and registry report to these instruments.</summary>
-    public RunnerContext Decorate(RunnerContext context)
+    /// <inheritdoc/>
+    public void Record(string runner, string slice, EntryOutcome outcome, TimeSpan duration)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var tracker = new EntryTracker(this, context.Settings.Name, $"{context.Slice}/{context.SliceCount}");
-        return new RunnerContext
+        KeyValuePair<string, object?>[] tags = [new("runner", runner), new("slice", slice)];
+        var counter = outcome switch
         {
-            Settings = context.Settings,
-            Slice = context.Slice,
-            SliceCount = context.SliceCount,
-            Switchboard = context.Switchboard is { } own ? new MeteredSwitchboard(own, tracker, isOwn: true) : null,
-            Queues = new MeteredRegistry(context.Queues, tracker),
-            Lists = context.Lists,
-            Events = context.Events,
-            Logger = context.Logger,
-            Clock = context.Clock,
+            EntryOutcome.Requeued => Requeued,
+            EntryOutcome.Shunted => Shunted,
+            EntryOutcome.Preserved => Preserved,
+            EntryOutcome.Processed => Processed,
+            _ => null, // A released entry comes back; it is counted when it ends.
         };
+        if (counter is null)
+        {
+            return;
+        }
+
+        counter.Add(1, tags);
+        DisposeDuration.Record(duration.TotalSeconds, tags);
     }
 
     public void Dispose() => _meter.Dispose();
-
-    /// <summary>The outcome of the entry in hand of one runner slice (a slice processes one entry at a time).</summary>
-    internal sealed class EntryTracker(RunnerMetrics metrics, string runner, string slice)
-    {
-        private readonly KeyValuePair<string, object?>[] _tags = [new("runner", runner), new("slice", slice)];
-        private long _started;
-        private Outcome _outcome;
-
-        public void Dequeued()
-        {
-            _started = Stopwatch.GetTimestamp();
-            _outcome = Outcome.Processed;
-        }
-
-        public void EnqueuedInto(string queue, bool isOwn)
-        {
-            if (_started == 0)
-            {
-                return;
-            }
-
-            if (isOwn)
-            {
-                _outcome = Outcome.Requeued;
-            }
-            else if (queue == QueueNames.Shunt)
-            {
-                _outcome = Outcome.Shunted;
-            }
-        }
-
-        public void Finished(bool preserve)
-        {
-            var outcome = preserve ? Outcome.Preserved : _outcome;
-            var counter = outcome switch
-            {
-                Outcome.Requeued => metrics.Requeued,
-                Outcome.Shunted => metrics.Shunted,
-                Outcome.Preserved => metrics.Preserved,
-                _ => metrics.Processed,
-            };
-            counter.Add(1, _tags);
-            if (_started != 0)
-            {
-                metrics.DisposeDuration.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, _tags);
-            }
-
-            _started = 0;
-        }
-
-        public void Released() => _started = 0;
-
-        private enum Outcome
-        {
-            Processed,
-            Requeued,
-            Shunted,
-            Preserved,
-        }
-    }
 }

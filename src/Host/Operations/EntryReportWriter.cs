@@ -4,22 +4,26 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using RunnerHost.Host.Messages;
 using RunnerHost.Host.Queues;
+using RunnerHost.Inspection;
 using RunnerHost.Messages;
 
 namespace RunnerHost.Host.Operations;
 
-/// <summary>Renders <see cref="EntryReport"/>s for people (sections) and machines (a JSON array).</summary>
+/// <summary>Renders <see cref="EntryInspection"/>s for people (sections) and machines (a JSON array), as <c>qfile</c> and <c>bad show</c> print them.</summary>
 public static class EntryReportWriter
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The human form: file facts, problems, metadata (Mailman's dump format), the error record, the message, the reason.</summary>
-    public static string ToText(EntryReport report, DateTimeOffset now)
+    /// <param name="report">The entry.</param>
+    /// <param name="where">Where it is: the file for <c>qfile</c>, <c>QUEUE/ID</c> otherwise.</param>
+    /// <param name="now">For the due time's distance.</param>
+    public static string ToText(EntryInspection report, string where, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var content = report.Content;
+        var content = report;
         var text = new StringBuilder();
-        text.Append("File: ").Append(report.File).Append('\n');
+        text.Append("File: ").Append(where).Append('\n');
         text.Append("Kind: ").Append(report.Kind).Append('\n');
         if (report.Due is { } due)
         {
@@ -87,16 +91,16 @@ public static class EntryReportWriter
     }
 
     /// <summary>A JSON array with one object per report.</summary>
-    public static string ToJson(IEnumerable<EntryReport> reports, DateTimeOffset now)
+    public static string ToJson(IEnumerable<(EntryInspection Report, string Where)> reports, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(reports);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, JsonOptions))
         {
             json.WriteStartArray();
-            foreach (var report in reports)
+            foreach (var (report, where) in reports)
             {
-                WriteReport(json, report, now);
+                WriteReport(json, report, where, now);
             }
 
             json.WriteEndArray();
@@ -105,11 +109,11 @@ public static class EntryReportWriter
         return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
-    private static void WriteReport(Utf8JsonWriter json, EntryReport report, DateTimeOffset now)
+    private static void WriteReport(Utf8JsonWriter json, EntryInspection report, string where, DateTimeOffset now)
     {
-        var content = report.Content;
+        var content = report;
         json.WriteStartObject();
-        json.WriteString("file", report.File);
+        json.WriteString("file", where);
         json.WriteString("kind", report.Kind);
         if (report.Due is { } due)
         {
@@ -131,7 +135,7 @@ public static class EntryReportWriter
         }
 
         json.WriteEndArray();
-        WriteNullableNumber(json, "version", content.Version);
+        WriteNullableNumber(json, "version", content.FormatVersion);
         WriteNullableNumber(json, "metadata_length", content.MetadataLength);
         WriteNullableNumber(json, "message_length", content.MessageLength);
         json.WriteBoolean("checksum_valid", content.ChecksumValid);
@@ -220,7 +224,7 @@ public static class EntryReportWriter
         }
     }
 
-    private static string DescribeFormat(PartialEntry content) => content.Version switch
+    private static string DescribeFormat(EntryInspection content) => content.FormatVersion switch
     {
         null => "unknown (no readable header)",
         { } version when content.MetadataLength is null => string.Create(CultureInfo.InvariantCulture, $"{QueueFileFormat.Magic} version {version}"),
@@ -229,9 +233,9 @@ public static class EntryReportWriter
             $"{QueueFileFormat.Magic} version {version}, metadata {content.MetadataLength} bytes, message {content.MessageLength} bytes, checksum {(content.ChecksumValid ? "ok" : "NOT verified")}"),
     };
 
-    private static string DescribeReadable(PartialEntry content)
+    private static string DescribeReadable(EntryInspection content)
     {
-        var parts = new List<string> { content.Version is null ? "no header" : "header" };
+        var parts = new List<string> { content.FormatVersion is null ? "no header" : "header" };
         if (content.Metadata is not null)
         {
             parts.Add("metadata");

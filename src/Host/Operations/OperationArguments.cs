@@ -1,7 +1,8 @@
 using System.Globalization;
 using RunnerHost.Host.Cli;
 using RunnerHost.Host.Composition;
-using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
+using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Operations;
@@ -9,17 +10,15 @@ namespace RunnerHost.Host.Operations;
 /// <summary>Checks of operator arguments: every rejection is a <see cref="UsageException"/> (one line, exit 2), before anything is touched.</summary>
 public static class OperationArguments
 {
-    /// <summary>A queue filebase <c>&lt;time&gt;+&lt;digest&gt;</c>; rejects paths and anything else.</summary>
-    public static string Filebase(string text)
+    /// <summary>An entry id of <paramref name="queue"/>, as its back end reads ids; rejects paths and anything else.</summary>
+    public static string EntryId(IQueueInspector inspector, string queue, string text)
     {
+        ArgumentNullException.ThrowIfNull(inspector);
         ArgumentNullException.ThrowIfNull(text);
         RejectPathLike(text, "filebase");
-        if (!QueueFileName.TryParse(text, out _, out string? error))
-        {
-            throw new UsageException($"bad filebase '{text}': {error} (expected <time>+<40 hex digits>)");
-        }
-
-        return text;
+        return inspector.IsEntryId(queue, text, out string? problem)
+            ? text
+            : throw new UsageException($"bad filebase '{text}': {problem} (expected <time>+<40 hex digits>)");
     }
 
     /// <summary>The name of a preserved entry (<c>bad/&lt;name&gt;.psv</c>): quarantined names need not be filebases, but never name a path.</summary>
@@ -37,14 +36,12 @@ public static class OperationArguments
         return name;
     }
 
-    /// <summary>The unsliced switchboard of a configured queue.</summary>
-    public static FileSwitchboard Queue(HostServices services, string name)
+    /// <summary>A configured queue.</summary>
+    public static IQueue Queue(HostServices services, string name)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(name);
-        return services.Queues.TryGet(name, out ISwitchboard? queue) && queue is FileSwitchboard file
-            ? file
-            : throw new UsageException($"No such queue: {name}");
+        return services.Queues.TryGet(name, out var queue) ? queue : throw new UsageException($"No such queue: {name}");
     }
 
     /// <summary>The full path of <paramref name="file"/>, which must lie directly inside <paramref name="directory"/>.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
 
 namespace RunnerHost.Host.Operations;
 
@@ -8,14 +8,14 @@ namespace RunnerHost.Host.Operations;
 public sealed record ReplayRecord(string Filebase, string Queue, string NewFilebase, string Time);
 
 /// <summary>
-/// The durable list of shunt entries already replayed (<c>shunt/replayed.journal</c>, one
+/// The durable list of shunt entries already replayed (<c>$var_dir/replayed.journal</c>, one
 /// <c>FILEBASE QUEUE NEW-FILEBASE TIME</c> line each). An entry still in shunt whose filebase is
 /// listed was replayed once already (a crash came between the enqueue and the removal), so replaying
 /// it again could deliver it twice: unshunt refuses it.
 /// </summary>
 public sealed class ReplayJournal
 {
-    /// <summary>The journal's file name inside the shunt directory; not a queue entry extension, so switchboards ignore it.</summary>
+    /// <summary>The journal's file name in the var directory (it is the replay's own state, not the queue's, whatever the back end).</summary>
     public const string FileName = "replayed.journal";
 
     private readonly Dictionary<string, ReplayRecord> _records = new(StringComparer.Ordinal);
@@ -29,10 +29,10 @@ public sealed class ReplayJournal
 
     public string Path { get; }
 
-    /// <summary>Reads the journal of <paramref name="shuntDirectory"/> (empty when there is none yet).</summary>
-    public static ReplayJournal Open(string shuntDirectory, bool fsync = true)
+    /// <summary>Reads the journal in <paramref name="varDirectory"/> (empty when there is none yet).</summary>
+    public static ReplayJournal Open(string varDirectory, bool fsync = true)
     {
-        var journal = new ReplayJournal(System.IO.Path.Combine(shuntDirectory, FileName), fsync);
+        var journal = new ReplayJournal(System.IO.Path.Combine(varDirectory, FileName), fsync);
         if (File.Exists(journal.Path))
         {
             foreach (var line in File.ReadLines(journal.Path))

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Queues;
+using RunnerHost.Inspection;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
@@ -9,7 +9,7 @@ namespace RunnerHost.Host.Operations;
 /// <see cref="IShuntReplay"/> for plugins: the <c>unshunt</c> command's replay (<see cref="ShuntReplayer"/>,
 /// same journal, same metadata) over the host's queues. Replays of this process run one at a time.
 /// </summary>
-public sealed class ShuntReplayService(ISwitchboardRegistry queues, TimeProvider clock, ILoggerFactory loggerFactory) : IShuntReplay, IDisposable
+public sealed class ShuntReplayService(IQueueRegistry queues, IQueueInspector inspector, string varDirectory, TimeProvider clock, ILoggerFactory loggerFactory) : IShuntReplay, IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly ILogger _logger = loggerFactory.CreateLogger("RunnerHost.Operations.ShuntReplay");
@@ -26,13 +26,15 @@ public sealed class ShuntReplayService(ISwitchboardRegistry queues, TimeProvider
 
     private async Task<IReadOnlyList<ShuntReplayOutcome>> RunAsync(IReadOnlyCollection<string>? filebases, CancellationToken cancellationToken)
     {
-        var shunt = queues.TryGet(QueueNames.Shunt, out ISwitchboard? queue) && queue is FileSwitchboard file
-            ? file
-            : throw new InvalidOperationException("no shunt queue is configured");
+        if (!inspector.QueueNames.Contains(QueueNames.Shunt, StringComparer.Ordinal))
+        {
+            throw new InvalidOperationException("no shunt queue is configured");
+        }
+
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var replayer = new ShuntReplayer(shunt, name => queues.TryGet(name, out var target) ? target : null, clock, TextWriter.Null, TextWriter.Null);
+            var replayer = new ShuntReplayer(inspector, queues, ReplayJournal.Open(varDirectory), clock, TextWriter.Null, TextWriter.Null);
             var outcomes = await replayer.ReplayAsync(filebases, cancellationToken).ConfigureAwait(false);
             foreach (var outcome in outcomes.Where(o => o.Status == ShuntReplayStatus.Replayed))
             {

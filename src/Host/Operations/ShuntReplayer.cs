@@ -1,5 +1,4 @@
-using System.Globalization;
-using RunnerHost.Host.Queues;
+using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
@@ -37,9 +36,9 @@ public sealed record ShuntSelection
 
     internal bool NeedsMetadata => Queue is not null || ListId is not null || ErrorType is not null;
 
-    internal bool MatchesName(string filebase, QueueFileNameParts parts) =>
-        (Ids.Count == 0 || Ids.Contains(filebase))
-        && (Since is not { } since || parts.Time >= QueueFileName.ToUnixSeconds(since));
+    internal bool MatchesName(string id, DateTimeOffset? due) =>
+        (Ids.Count == 0 || Ids.Contains(id))
+        && (Since is not { } since || (due is { } shuntedAt && shuntedAt >= since));
 
     internal bool MatchesContent(ShuntedEntry entry) =>
         (Queue is null || string.Equals(entry.TargetQueue, Queue, StringComparison.Ordinal))
@@ -52,10 +51,11 @@ public sealed record ShuntSelection
 public sealed record ShuntedEntry(string Filebase, string TargetQueue, string? ListId, string? ErrorType, string? ErrorMessage, string? ReadProblem);
 
 /// <summary>
-/// <c>unshunt</c>: replays, discards or lists shunted entries. Every failure is one stderr line and
-/// leaves the entry in shunt as <c>.pck</c>; replays are journaled so that none is replayed twice.
+/// <c>unshunt</c>: replays, discards or lists shunted entries, through the inspection surface (so it
+/// works on every queue back end). Every failure is one stderr line and leaves the entry in shunt;
+/// replays are journaled so that none is replayed twice.
 /// </summary>
-public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboard?> findQueue, TimeProvider time, TextWriter output, TextWriter errors, bool terminal = false)
+public sealed class ShuntReplayer(IQueueInspector inspector, IQueueRegistry queues, ReplayJournal journal, TimeProvider time, TextWriter output, TextWriter errors, bool terminal = false)
 {
     /// <summary>Set on a replayed message: the shunt filebase it came from.</summary>
     public const string ReplayedFromKey = "replayed_from";
@@ -70,14 +70,7 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
     public async Task<int> RunAsync(ShuntSelection selection, ShuntAction action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        if (action != ShuntAction.DryRun)
-        {
-            // Entries a crashed unshunt left taken (.bak) come back first, as in Mailman.
-            await shunt.RecoverAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var journal = ReplayJournal.Open(shunt.Directory);
-        var selected = Select(selection);
+        var selected = await SelectAsync(selection, cancellationToken).ConfigureAwait(false);
         int failures = 0;
         foreach (var id in selection.Ids.Where(id => !selected.Any(e => e.Filebase == id)).Order(StringComparer.Ordinal))
         {
@@ -91,9 +84,9 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
             cancellationToken.ThrowIfCancellationRequested();
             string? failure = action switch
             {
-                ShuntAction.DryRun => await ListAsync(entry, journal).ConfigureAwait(false),
-                ShuntAction.Discard => await DiscardAsync(entry).ConfigureAwait(false),
-                _ => await ReplayAsync(entry, journal, cancellationToken).ConfigureAwait(false),
+                ShuntAction.DryRun => await ListAsync(entry).ConfigureAwait(false),
+                ShuntAction.Discard => await DiscardAsync(entry, cancellationToken).ConfigureAwait(false),
+                _ => await ReplayAsync(entry, cancellationToken).ConfigureAwait(false),
             };
             if (failure is not null)
             {
@@ -107,52 +100,56 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         return failures;
     }
 
-    /// <summary>The shunt entries that match, in FIFO order. Reads metadata only when a filter needs it or for the listing.</summary>
-    public IReadOnlyList<ShuntedEntry> Select(ShuntSelection selection)
+    /// <summary>The shunt entries that match, in FIFO order. Reads each entry for the listing and the content filters.</summary>
+    public async Task<IReadOnlyList<ShuntedEntry>> SelectAsync(ShuntSelection selection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(selection);
         var entries = new List<ShuntedEntry>();
-        var now = time.GetUtcNow();
-        foreach (var filebase in shunt.GetFiles())
+        int offset = 0;
+        while (true)
         {
-            if (!QueueFileName.TryParse(filebase, now, out var parts, out _) || !selection.MatchesName(filebase, parts))
+            var page = await inspector.ListAsync(QueueNames.Shunt, new EntryQuery(offset, EntryQuery.MaxLimit, State: EntryState.Shunted), cancellationToken).ConfigureAwait(false);
+            foreach (var listed in page.Entries)
             {
-                continue;
+                if (!selection.MatchesName(listed.Id, listed.Due))
+                {
+                    continue;
+                }
+
+                var entry = await ReadAsync(listed.Id, cancellationToken).ConfigureAwait(false);
+                if (entry is not null && (!selection.NeedsMetadata || (entry.ReadProblem is null && selection.MatchesContent(entry))))
+                {
+                    entries.Add(entry);
+                }
             }
 
-            var entry = Read(filebase);
-            if (entry is not null && (!selection.NeedsMetadata || (entry.ReadProblem is null && selection.MatchesContent(entry))))
+            offset += page.Entries.Count;
+            if (page.Entries.Count == 0 || offset >= page.Total)
             {
-                entries.Add(entry);
+                return entries;
             }
         }
-
-        return entries;
     }
 
-    private ShuntedEntry? Read(string filebase)
+    private async Task<ShuntedEntry?> ReadAsync(string id, CancellationToken cancellationToken)
     {
-        var read = EntryFileReader.Read(Path.Combine(shunt.Directory, filebase + ".pck"));
-        if (read.IsMissing)
+        if (await inspector.ReadAsync(QueueNames.Shunt, id, cancellationToken).ConfigureAwait(false) is not { } content)
         {
             return null; // Taken meanwhile.
         }
 
-        var content = read.Bytes is { } bytes
-            ? QueueFileFormat.ReadWhatYouCan(bytes)
-            : new PartialEntry(null, null, null, null, null, null, false, [read.Problem!]);
         var metadata = content.Metadata;
-        var error = metadata?.GetNested(MessageDataKeys.Error);
+        var error = content.Error;
         return new ShuntedEntry(
-            filebase,
+            id,
             metadata?.WhichQueue ?? QueueNames.In,
             metadata?.ListId,
             error?.GetString(ErrorRecordKeys.Type),
             error?.GetString(ErrorRecordKeys.Message),
-            content.Problems.Count > 0 ? string.Join("; ", content.Problems) : null);
+            content.Damaged ? string.Join("; ", content.Problems) : null);
     }
 
-    private async Task<string?> ListAsync(ShuntedEntry entry, ReplayJournal journal)
+    private async Task<string?> ListAsync(ShuntedEntry entry)
     {
         string error = entry.ReadProblem is { } problem
             ? $"(unreadable: {problem})"
@@ -162,12 +159,17 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         return null;
     }
 
-    private async Task<string?> DiscardAsync(ShuntedEntry entry)
+    private async Task<string?> DiscardAsync(ShuntedEntry entry, CancellationToken cancellationToken)
     {
-        string path = Path.Combine(shunt.Directory, entry.Filebase + ".pck");
         try
         {
-            File.Delete(path);
+            switch (await inspector.DiscardAsync(QueueNames.Shunt, entry.Filebase, cancellationToken).ConfigureAwait(false))
+            {
+                case DiscardOutcome.NotFound:
+                    return "taken by another process meanwhile";
+                case DiscardOutcome.InProgress:
+                    return "being replayed by another process";
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -181,7 +183,6 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
     /// <summary>
     /// Replays the entries named <paramref name="filebases"/> (every entry when null) and reports each,
     /// without writing to the output or error writers: the <see cref="IShuntReplay"/> service's work.
-    /// Entries a crashed unshunt left taken are not recovered here (a replay may be running elsewhere).
     /// </summary>
     public async Task<IReadOnlyList<ShuntReplayOutcome>> ReplayAsync(IReadOnlyCollection<string>? filebases, CancellationToken cancellationToken)
     {
@@ -190,8 +191,7 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
             return [];
         }
 
-        var journal = ReplayJournal.Open(shunt.Directory);
-        var selected = Select(new ShuntSelection { Ids = filebases ?? [] });
+        var selected = await SelectAsync(new ShuntSelection { Ids = filebases ?? [] }, cancellationToken).ConfigureAwait(false);
         var outcomes = new List<ShuntReplayOutcome>();
         foreach (var id in (filebases ?? []).Where(id => !selected.Any(e => e.Filebase == id)))
         {
@@ -201,16 +201,16 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         foreach (var entry in selected)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            outcomes.Add(await ReplayOneAsync(entry, journal, cancellationToken).ConfigureAwait(false));
+            outcomes.Add(await ReplayOneAsync(entry, cancellationToken).ConfigureAwait(false));
         }
 
         return outcomes;
     }
 
     /// <summary>The command's replay of one entry: the shared replay, then its own line on stdout, or its failure text.</summary>
-    private async Task<string?> ReplayAsync(ShuntedEntry listed, ReplayJournal journal, CancellationToken cancellationToken)
+    private async Task<string?> ReplayAsync(ShuntedEntry listed, CancellationToken cancellationToken)
     {
-        var outcome = await ReplayOneAsync(listed, journal, cancellationToken).ConfigureAwait(false);
+        var outcome = await ReplayOneAsync(listed, cancellationToken).ConfigureAwait(false);
         switch (outcome.Status)
         {
             case ShuntReplayStatus.Replayed:
@@ -229,47 +229,47 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
     /// Replays one listed entry: refused when journaled or when its queue is unknown; else taken, enqueued
     /// into its queue with the replay metadata, journaled and only then removed. Writes nothing.
     /// </summary>
-    private async Task<ShuntReplayOutcome> ReplayOneAsync(ShuntedEntry listed, ReplayJournal journal, CancellationToken cancellationToken)
+    private async Task<ShuntReplayOutcome> ReplayOneAsync(ShuntedEntry listed, CancellationToken cancellationToken)
     {
         if (journal.TryGet(listed.Filebase, out var record))
         {
             return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.AlreadyReplayed, record!.Queue, Problem: $"already replayed to {record.Queue} as {record.NewFilebase} at {record.Time}; refusing to replay it twice");
         }
 
-        if (findQueue(listed.TargetQueue) is not { } target)
+        if (!queues.TryGet(listed.TargetQueue, out var target) || listed.TargetQueue == QueueNames.Bad)
         {
             return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.NoSuchQueue, listed.TargetQueue, Problem: $"no such queue: {listed.TargetQueue} (its whichq); the entry stays in shunt");
         }
 
-        QueueEntry entry;
+        IQueueLease? lease;
         try
         {
-            entry = await shunt.DequeueAsync(listed.Filebase, cancellationToken).ConfigureAwait(false);
-        }
-        catch (QueueEntryNotFoundException)
-        {
-            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.NotFound, target.Name, Problem: "taken by another process meanwhile");
+            lease = await inspector.TakeAsync(QueueNames.Shunt, listed.Filebase, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is QueueEntryCorruptException or IOException)
         {
-            await shunt.ReleaseAsync(listed.Filebase, CancellationToken.None).ConfigureAwait(false);
             return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Failed, target.Name, Problem: $"unreadable: {ex.Message}");
+        }
+
+        if (lease is null)
+        {
+            return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.NotFound, target.Name, Problem: "taken by another process meanwhile");
         }
 
         string newFilebase;
         try
         {
-            newFilebase = await target.EnqueueRawAsync(entry.RawMessage, ReplayMetadata(entry), cancellationToken: cancellationToken).ConfigureAwait(false);
+            newFilebase = await target.EnqueueRawAsync(lease.Entry.RawMessage, ReplayMetadata(lease.Entry), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or OperationCanceledException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or OperationCanceledException or InvalidOperationException)
         {
-            await shunt.ReleaseAsync(listed.Filebase, CancellationToken.None).ConfigureAwait(false);
+            await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
             return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Failed, target.Name, Problem: $"enqueue into {target.Name} failed: {ex.Message}");
         }
 
         // Journal before removal: if we die in between, the next unshunt refuses the leftover instead of sending it twice.
         journal.Append(listed.Filebase, target.Name, newFilebase, time.GetUtcNow());
-        await shunt.FinishAsync(listed.Filebase, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+        await lease.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         return new ShuntReplayOutcome(listed.Filebase, ShuntReplayStatus.Replayed, target.Name, newFilebase);
     }
 
@@ -284,7 +284,7 @@ public sealed class ShuntReplayer(FileSwitchboard shunt, Func<string, ISwitchboa
         // whichq and error describe the shunting; the next shunt writes them afresh.
         metadata.Remove(MessageDataKeys.Error);
         metadata.Remove(MessageDataKeys.WhichQueue);
-        metadata[ReplayedFromKey] = entry.Filebase;
+        metadata[ReplayedFromKey] = entry.Id;
         metadata[ReplayCountKey] = (metadata.TryGetInt64(ReplayCountKey, out long count) ? count : 0) + 1;
         return metadata;
     }

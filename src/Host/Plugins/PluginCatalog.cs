@@ -275,7 +275,7 @@ public sealed class PluginCatalog : IDisposable
         }
 
         var runnerTypes = types
-            .Where(t => t is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false } && typeof(Runner).IsAssignableFrom(t))
+            .Where(t => t is { IsClass: true, IsAbstract: false, ContainsGenericParameters: false } && typeof(RunnerBase).IsAssignableFrom(t))
             .ToArray();
         plugin.MarkLoaded(assembly, loader.LoadContext, types, runnerTypes, VersionOf(assembly));
         return null;

@@ -10,9 +10,8 @@ namespace RunnerHost.Host.Plugins;
 public sealed class PluginRunnerScope : IAsyncDisposable
 {
     private readonly ILifetimeScope _scope;
-    private Action? _released;
 
-    private PluginRunnerScope(ILifetimeScope scope, PluginInfo plugin, string runnerName, Runner runner)
+    private PluginRunnerScope(ILifetimeScope scope, PluginInfo plugin, string runnerName, RunnerBase runner)
     {
         _scope = scope;
         Plugin = plugin;
@@ -27,7 +26,7 @@ public sealed class PluginRunnerScope : IAsyncDisposable
     public string RunnerName { get; }
 
     /// <summary>The runner instance; do not keep it beyond the scope's lifetime.</summary>
-    public Runner Runner { get; }
+    public RunnerBase Runner { get; }
 
     /// <summary>
     /// Builds <paramref name="runnerType"/> in a child scope of <paramref name="root"/> bound to the
@@ -49,7 +48,7 @@ public sealed class PluginRunnerScope : IAsyncDisposable
             throw new PluginException(plugin.Error ?? $"plugin '{plugin.Name}' ({plugin.Directory}) is unloaded");
         }
 
-        if (runnerType.Assembly != assembly || !typeof(Runner).IsAssignableFrom(runnerType))
+        if (runnerType.Assembly != assembly || !typeof(RunnerBase).IsAssignableFrom(runnerType))
         {
             throw new ArgumentException($"'{runnerType.FullName}' is not a runner type of plugin '{plugin.Name}'.", nameof(runnerType));
         }
@@ -64,11 +63,11 @@ public sealed class PluginRunnerScope : IAsyncDisposable
             builder.RegisterAssemblyModules(assembly);
             builder.RegisterInstance(context).ExternallyOwned();
             builder.RegisterInstance(context.Settings).ExternallyOwned();
-            builder.RegisterType(runnerType).Named<Runner>(runnerName);
+            builder.RegisterType(runnerType).Named<RunnerBase>(runnerName);
         });
         try
         {
-            var runner = scope.ResolveNamed<Runner>(runnerName);
+            var runner = scope.ResolveNamed<RunnerBase>(runnerName);
             return new PluginRunnerScope(scope, plugin, runnerName, runner);
         }
         catch (Exception ex)
@@ -86,16 +85,5 @@ public sealed class PluginRunnerScope : IAsyncDisposable
         }
     }
 
-    /// <summary>Run once, after the scope is disposed: the activator releases the slice's context (its switchboard) there.</summary>
-    internal Action? Released
-    {
-        get => _released;
-        set => _released = value;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _scope.DisposeAsync().ConfigureAwait(false);
-        Interlocked.Exchange(ref _released, null)?.Invoke();
-    }
+    public ValueTask DisposeAsync() => _scope.DisposeAsync();
 }

@@ -130,9 +130,9 @@ public sealed class RunnerTypeIndex
     {
         var type = candidate.Type;
         string where = $"'{type.FullName}' in plugin '{candidate.Plugin.Name}'";
-        if (!typeof(Runner).IsAssignableFrom(type))
+        if (!typeof(RunnerBase).IsAssignableFrom(type))
         {
-            throw Error(origin, $"{where} does not derive from {typeof(Runner).FullName}");
+            throw Error(origin, $"{where} does not derive from {typeof(Runner).FullName} or {typeof(ServiceRunner).FullName}");
         }
 
         if (type.IsAbstract)

@@ -102,7 +102,7 @@ public sealed class Master
         using var threadMetrics = anyThreads ? new RunnerMetrics() : null;
         if (threadMetrics is not null)
         {
-            _services.ContextDecorator ??= threadMetrics.Decorate;
+            _services.Outcomes ??= threadMetrics;
         }
 
         await using var metricsWriter = new MetricsFileWriter(

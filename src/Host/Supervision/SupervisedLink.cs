@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Plugins;
 
+using RunnerHost.Host.Engine;
+
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>
@@ -11,12 +13,12 @@ namespace RunnerHost.Host.Supervision;
 /// </summary>
 public sealed class SupervisedLink : IAsyncDisposable
 {
-    private readonly Func<Runner?> _currentRunner;
+    private readonly Func<IRunningRunner?> _currentRunner;
     private readonly Stream _stdout;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _beats;
 
-    private SupervisedLink(Func<Runner?> currentRunner, Action onMasterGone, ILogger logger, TimeSpan interval)
+    private SupervisedLink(Func<IRunningRunner?> currentRunner, Action onMasterGone, ILogger logger, TimeSpan interval)
     {
         _currentRunner = currentRunner;
         _stdout = Console.OpenStandardOutput();
@@ -26,7 +28,7 @@ public sealed class SupervisedLink : IAsyncDisposable
     }
 
     /// <summary>Starts the heartbeats (of whichever runner incarnation is current: a plugin reload replaces it) and the stdin watch.</summary>
-    public static SupervisedLink Start(Func<Runner?> currentRunner, Action onMasterGone, ILogger logger, TimeSpan interval)
+    public static SupervisedLink Start(Func<IRunningRunner?> currentRunner, Action onMasterGone, ILogger logger, TimeSpan interval)
     {
         ArgumentNullException.ThrowIfNull(currentRunner);
         ArgumentNullException.ThrowIfNull(onMasterGone);
@@ -108,7 +110,7 @@ public sealed class SupervisedLink : IAsyncDisposable
                 }
 
                 var inFlight = runner.InFlight;
-                Write(new HeartbeatLine(HeartbeatLine.Beat, runner.LastLoop, inFlight?.Filebase, inFlight?.Since));
+                Write(new HeartbeatLine(HeartbeatLine.Beat, runner.LastLoop, inFlight?.Id, inFlight?.Since));
             }
         }
         catch (OperationCanceledException)

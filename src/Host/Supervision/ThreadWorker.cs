@@ -10,7 +10,7 @@ namespace RunnerHost.Host.Supervision;
 /// A slice inside the master (<c>isolation: thread</c>), in its own plugin scope, loaded from its own
 /// private copy and hot-reloaded like a child's (<see cref="ReloadingRunner"/>). It takes the slice lock
 /// first (waiting while a previous instance holds it), then creates and runs the runner. A stop is
-/// <see cref="Runner.Stop"/> and, after stop_timeout, cancellation. A thread cannot be killed: after
+/// <see cref="RunnerBase.Stop"/> and, after stop_timeout, cancellation. A thread cannot be killed: after
 /// <see cref="Kill"/> the master stops waiting for it (the run is abandoned; whatever entry it holds stays
 /// <c>.bak</c>, and its slice lock stays held until it really returns or the process exits).
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class ThreadWorker : ISliceWorker
     public SliceWait? Waiting => _waiting;
 
     public Heartbeat? Heartbeat => _runner?.Current is { } runner && _ready
-        ? new Heartbeat(_clock.GetUtcNow(), runner.LastLoop, runner.InFlight?.Filebase, runner.InFlight?.Since)
+        ? new Heartbeat(_clock.GetUtcNow(), runner.LastLoop, runner.InFlight?.Id, runner.InFlight?.Since)
         : null;
 
     public PluginRunState? Plugin => _runner?.PluginState;

@@ -47,8 +47,8 @@ public sealed class PluginRunnerScopeTests
         string output = Path.Combine(_temp, "echo.out");
         await using var scope = await CreateAsync("EchoPlugin.EchoRunner", "echo", ("output", output));
 
-        bool keep = await DisposeMessageAsync(scope.Runner, new MimeMessage { Subject = "hello" });
-        _ = await DisposeMessageAsync(scope.Runner, new MimeMessage { Subject = "world" });
+        bool keep = await ProcessMessageAsync(scope.Runner, new MimeMessage { Subject = "hello" });
+        _ = await ProcessMessageAsync(scope.Runner, new MimeMessage { Subject = "world" });
 
         using (Assert.EnterMultipleScope())
         {
@@ -111,10 +111,10 @@ public sealed class PluginRunnerScopeTests
         return await PluginRunnerScope.CreateAsync(_root, _index.PluginOf(type), type, name, context);
     }
 
-    internal static async Task<bool> DisposeMessageAsync(Runner runner, MimeMessage message)
+    internal static async Task<bool> ProcessMessageAsync(Runner runner, MimeMessage message)
     {
         // The hook is protected: the host's Runner loop calls it; the test calls it the same way, on the resolved instance.
-        var hook = typeof(Runner).GetMethod("DisposeMessageAsync", BindingFlags.Instance | BindingFlags.NonPublic)!;
+        var hook = typeof(Runner).GetMethod("ProcessMessageAsync", BindingFlags.Instance | BindingFlags.NonPublic)!;
         return await (Task<bool>)hook.Invoke(runner, [new FakeMailingList(), message, new MessageData(), CancellationToken.None])!;
     }
 

@@ -73,7 +73,7 @@ public sealed class PluginUnloadingTests
         var scope = PluginRunnerScope.CreateAsync(_root, plugin, type, "echo", context).GetAwaiter().GetResult();
         try
         {
-            _ = PluginRunnerScopeTests.DisposeMessageAsync(scope.Runner, new MimeMessage { Subject = "bye" }).GetAwaiter().GetResult();
+            _ = PluginRunnerScopeTests.ProcessMessageAsync(scope.Runner, new MimeMessage { Subject = "bye" }).GetAwaiter().GetResult();
         }
         finally
         {

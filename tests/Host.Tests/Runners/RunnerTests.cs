@@ -334,7 +334,7 @@ public sealed class RunnerTests
 
         public int Count { get; private set; }
 
-        protected override Task<bool> DisposeMessageAsync(RunnerHost.Lists.IMailingList mailingList, MimeKit.MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+        protected override Task<bool> ProcessMessageAsync(RunnerHost.Lists.IMailingList mailingList, MimeKit.MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
         {
             Count++;
             return Task.FromResult(false);
@@ -354,7 +354,7 @@ public sealed class RunnerTests
     {
         public int Count { get; private set; }
 
-        protected override Task<bool> DisposeMessageAsync(RunnerHost.Lists.IMailingList mailingList, MimeKit.MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+        protected override Task<bool> ProcessMessageAsync(RunnerHost.Lists.IMailingList mailingList, MimeKit.MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
         {
             Count++;
             return Task.FromResult(false);

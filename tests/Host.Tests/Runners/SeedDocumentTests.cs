@@ -61,7 +61,7 @@ public sealed class SeedDocumentTests
 
         public MessageData? Metadata { get; private set; }
 
-        protected override Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+        protected override Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
         {
             Message = message;
             Metadata = metadata;

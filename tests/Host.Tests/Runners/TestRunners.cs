@@ -9,7 +9,7 @@ internal class TestableRunnerBase(RunnerContext context) : Runner(context)
 {
     public List<(MimeMessage Message, MessageData Metadata)> Seen { get; } = [];
 
-    protected override Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         Seen.Add((message, metadata));
         return Task.FromResult(false);
@@ -30,7 +30,7 @@ internal class TestableRunnerBase(RunnerContext context) : Runner(context)
 
 internal sealed class CrashingRunner(RunnerContext context) : TestableRunnerBase(context)
 {
-    protected override Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         metadata["touched"] = "before the crash";
         throw new InvalidOperationException("borked");
@@ -55,7 +55,7 @@ internal sealed class KeepingRunner(RunnerContext context) : Runner(context)
         return NextAttemptTime(data) - Clock.GetUtcNow();
     }
 
-    protected override Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
         return Task.FromResult(true);
@@ -74,7 +74,7 @@ internal sealed class SlowRunner(RunnerContext context) : Runner(context)
 
     public void Release() => _release.TrySetResult();
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         _entered.TrySetResult();
         await _release.Task.WaitAsync(cancellationToken);

@@ -21,7 +21,7 @@ public sealed class EchoRunner : Runner
 
     public string FormatterName => _formatter.GetType().FullName!;
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         string output = Settings.GetString("output") ?? throw new InvalidOperationException("[runner." + Name + "] needs 'output'");
         _logger.LogInformation("echo {Subject} to {Output}", message.Subject, output);

@@ -17,7 +17,7 @@ public sealed class RecordingRunner(RunnerContext context) : Runner(context)
 {
     private FileStream? _output;
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         if (Settings.GetString("hang_subject") is { Length: > 0 } hang && message.Subject == hang)
         {

@@ -24,7 +24,7 @@ public sealed class VersionedRunner(RunnerContext context) : Runner(context)
 
     private FileStream? _output;
 
-    protected override async Task<bool> DisposeMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
     {
         var delay = Settings.GetDuration("dispose_delay", TimeSpan.Zero);
         if (delay > TimeSpan.Zero)

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>The real file system behind <see cref="IPublishOperations"/>.</summary>
 public sealed class FilePublishOperations : IPublishOperations

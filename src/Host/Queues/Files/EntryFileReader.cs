@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>What a path in a queue directory is, as <c>lstat</c> sees it.</summary>
 public enum EntryFileKind
@@ -94,6 +94,21 @@ public static partial class EntryFileReader
         EntryFileKind.BlockDevice => "a block device",
         _ => "a special file of unknown type",
     };
+
+    /// <summary>
+    /// The bytes of an entry file, for taking it: <see cref="RunnerHost.Queues.QueueEntryNotFoundException"/> when it
+    /// vanished, <see cref="RunnerHost.Queues.QueueEntryCorruptException"/> when it is no regular file or cannot be read.
+    /// </summary>
+    public static byte[] ReadEntry(string path, string queueName, string filebase)
+    {
+        var read = Read(path);
+        if (read.IsMissing)
+        {
+            throw new RunnerHost.Queues.QueueEntryNotFoundException($"Queue '{queueName}': {filebase} vanished while being taken (another process moved it).");
+        }
+
+        return read.Bytes ?? throw new RunnerHost.Queues.QueueEntryCorruptException(read.Problem!);
+    }
 
     /// <summary>Reads a whole regular file; anything else is reported, never opened for long and never followed.</summary>
     public static EntryFileRead Read(string path)

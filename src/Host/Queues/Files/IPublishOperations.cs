@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>The file-system steps of an <see cref="EnqueueGroupCommit"/>; replaced in tests to check their order.</summary>
 public interface IPublishOperations

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>
 /// Group commit of durable enqueues into one directory. Each enqueue writes its temporary file

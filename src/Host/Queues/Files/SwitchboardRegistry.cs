@@ -2,10 +2,10 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Host.Queues.Files;
 
-/// <summary>The unsliced switchboard of every configured queue, for enqueueing into any of them.</summary>
-public sealed class SwitchboardRegistry : ISwitchboardRegistry, IDisposable
+/// <summary>The unsliced switchboard of every configured queue of the file back end, for enqueueing into any of them.</summary>
+public sealed class SwitchboardRegistry : IQueueRegistry, IDisposable
 {
     private readonly Dictionary<string, FileSwitchboard> _switchboards = new(StringComparer.Ordinal);
 
@@ -44,16 +44,26 @@ public sealed class SwitchboardRegistry : ISwitchboardRegistry, IDisposable
     public IReadOnlyList<string> Names { get; } = [];
 
     /// <inheritdoc/>
-    public ISwitchboard this[string name] =>
-        TryGet(name, out var switchboard) ? switchboard : throw new KeyNotFoundException($"No such queue: {name}");
+    public IQueue this[string name] => Get(name);
+
+    /// <summary>The file switchboard of a queue.</summary>
+    /// <exception cref="KeyNotFoundException">No such queue.</exception>
+    public FileSwitchboard Get(string name) =>
+        TryGetSwitchboard(name, out var switchboard) ? switchboard : throw new KeyNotFoundException($"No such queue: {name}");
 
     /// <inheritdoc/>
-    public bool TryGet(string name, [NotNullWhen(true)] out ISwitchboard? switchboard)
+    public bool TryGet(string name, [NotNullWhen(true)] out IQueue? queue)
+    {
+        bool found = TryGetSwitchboard(name, out var switchboard);
+        queue = switchboard;
+        return found;
+    }
+
+    /// <summary>Finds the file switchboard of a queue.</summary>
+    public bool TryGetSwitchboard(string name, [NotNullWhen(true)] out FileSwitchboard? switchboard)
     {
         ArgumentNullException.ThrowIfNull(name);
-        bool found = _switchboards.TryGetValue(name, out var fileSwitchboard);
-        switchboard = fileSwitchboard;
-        return found;
+        return _switchboards.TryGetValue(name, out switchboard);
     }
 
     /// <inheritdoc/>

@@ -2,6 +2,8 @@ using BenchmarkDotNet.Attributes;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Queues;
 
+using RunnerHost.Host.Queues.Files;
+
 namespace RunnerHost.Benchmarks;
 
 /// <summary>Queue entry encode/decode (JSON metadata + raw message, framed and checksummed) and file names.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using RunnerHost.Host.Queues;
+using RunnerHost.Host.Queues.Files;
 using RunnerHost.Messages;
 
 namespace RunnerHost.Benchmarks;

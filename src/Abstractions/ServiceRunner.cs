@@ -16,13 +16,13 @@ public abstract class ServiceRunner : RunnerBase
     {
     }
 
-    /// <summary>Starts serving; completes once the service serves (e.g. listens).</summary>
+    /// <summary>Starts serving; completes once the service serves (e.g. listens). Default: nothing (a runner of periodic work only).</summary>
     /// <param name="cancellationToken">Cancelled when the host gives up on the start (a stop before it served).</param>
-    protected abstract Task StartAsync(CancellationToken cancellationToken);
+    protected virtual Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stops serving gracefully: work in hand finishes.</summary>
+    /// <summary>Stops serving gracefully: work in hand finishes. Default: nothing.</summary>
     /// <param name="cancellationToken">Cancelled when the runner's <c>stop_timeout</c> has passed: give up on what is left.</param>
-    protected abstract Task StopAsync(CancellationToken cancellationToken);
+    protected virtual Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Housekeeping while serving, every <c>sleep_time</c>. Default: nothing.</summary>
     /// <param name="cancellationToken">Cancelled when the runner is stopped hard.</param>

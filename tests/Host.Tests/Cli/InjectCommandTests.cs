@@ -29,7 +29,7 @@ public sealed class InjectCommandTests
         Assert.That(decoded.Metadata.ListId, Is.EqualTo("test.example.com"));
 
         var runner = new TestableRunnerBase(_host.ContextFor("in"));
-        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(runner.Seen, Has.Count.EqualTo(1));
         var (message, metadata) = runner.Seen[0];

@@ -15,7 +15,7 @@ namespace RunnerHost.Host.Tests.MailFlow;
 /// </summary>
 internal sealed class FlowHost : IAsyncDisposable
 {
-    private readonly List<(Runner Runner, Task Task, CancellationTokenSource Cancel, PluginRunnerScope Scope)> _running = [];
+    private readonly List<(RunnerBase Runner, Task Task, CancellationTokenSource Cancel, PluginRunnerScope Scope)> _running = [];
     private PluginCatalog? _catalog;
     private RunnerActivator? _activator;
 
@@ -74,11 +74,11 @@ internal sealed class FlowHost : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    public ISwitchboard Queue(string name) => Host.Queue(name);
+    public FileSwitchboard Queue(string name) => Host.Queue(name);
 
     public int Count(string queue) => Queue(queue).GetFiles().Count;
 
-    public async Task<Runner> CreateAsync(string name)
+    public async Task<RunnerBase> CreateAsync(string name)
     {
         _catalog ??= new PluginCatalog(Path.Combine(AppContext.BaseDirectory, "plugins"), Host.LoggerFactory);
         _activator ??= new RunnerActivator(Host.Services, _catalog);
@@ -88,12 +88,12 @@ internal sealed class FlowHost : IAsyncDisposable
     }
 
     /// <summary>Starts a runner's loop in the background.</summary>
-    public async Task<Runner> StartAsync(string name)
+    public async Task<RunnerBase> StartAsync(string name)
     {
         var runner = await CreateAsync(name);
         int index = _running.FindIndex(r => r.Runner == runner);
         var entry = _running[index];
-        _running[index] = entry with { Task = Task.Run(() => runner.RunAsync(entry.Cancel.Token)) };
+        _running[index] = entry with { Task = Task.Run(() => Host.RunAsync(runner, entry.Cancel.Token)) };
         return runner;
     }
 
@@ -101,11 +101,11 @@ internal sealed class FlowHost : IAsyncDisposable
     public async Task RunOnceAsync(string name)
     {
         var runner = await CreateAsync(name);
-        await runner.RunOnceAsync();
+        await Host.RunOnceAsync(runner);
     }
 
     /// <summary>Starts the LMTP runner and waits until it accepts connections.</summary>
-    public async Task<Runner> StartLmtpAsync()
+    public async Task<RunnerBase> StartLmtpAsync()
     {
         var runner = await StartAsync("lmtp");
         await Eventually(() =>

@@ -87,11 +87,11 @@ public sealed class QfileCommandTests
         string path = Path.Combine(_host.Root, "garbage.pck");
         await File.WriteAllTextAsync(path, "not a queue file\n");
 
-        var report = await EntryInspector.InspectAsync(path, DateTimeOffset.UtcNow, CancellationToken.None);
+        var report = FileQueueInspector.Inspect(path, queue: null, DateTimeOffset.UtcNow);
 
         Assert.That(report.Damaged, Is.True);
-        Assert.That(report.Content.Problems[0], Does.StartWith("bad magic"));
-        Assert.That(EntryReportWriter.ToText(report, DateTimeOffset.UtcNow), Does.Contain("Format: unknown (no readable header)\nDAMAGED:\n  - bad magic"));
+        Assert.That(report.Problems[0], Does.StartWith("bad magic"));
+        Assert.That(EntryReportWriter.ToText(report, path, DateTimeOffset.UtcNow), Does.Contain("Format: unknown (no readable header)\nDAMAGED:\n  - bad magic"));
     }
 
     [Test]

@@ -18,7 +18,7 @@ public sealed class QueuesCommandTests
     public void TearDown() => _host.Dispose();
 
     [Test]
-    public void Depth_per_slice_and_ages_come_from_the_names_alone()
+    public async Task Depth_per_slice_and_ages_come_from_the_names_alone()
     {
         string dir = Path.Combine(_host.QueueDir, "in");
         Directory.CreateDirectory(dir);
@@ -29,14 +29,15 @@ public sealed class QueuesCommandTests
         Touch(dir, 3600, "e", ".pck");      // not yet due, slice 1
         Touch(dir, -30, "a", ".pck.tmp");   // ignored
 
-        var shape = QueueShapes.Measure("in", dir, 2, Now);
+        var inspector = new FileQueueInspector([new FileQueueLayout("in", dir, 2)], _host.Services.Files.Switchboards, new Queues.ManualClock(Now));
+        var shape = await inspector.SummarizeAsync("in");
 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(shape.Depth, Is.EqualTo(4));
-            Assert.That(shape.PerSlice, Is.EqualTo(new[] { 2, 2 }));
+            Assert.That(shape.Slices.Select(s => s.Entries), Is.EqualTo(new[] { 2, 2 }));
             Assert.That(shape.NotYetDue, Is.EqualTo(1));
-            Assert.That(shape.Taken, Is.EqualTo(1));
+            Assert.That(shape.InProgress, Is.EqualTo(1));
             Assert.That(shape.Ages, Is.EqualTo(new[] { 1, 1, 0, 0, 0, 0, 0, 1 }));
             Assert.That(shape.OldestAge, Is.EqualTo(TimeSpan.FromMinutes(200)));
         }

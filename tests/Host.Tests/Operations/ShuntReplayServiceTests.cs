@@ -27,7 +27,7 @@ public sealed class ShuntReplayServiceTests
         Assert.That(outcome.Status, Is.EqualTo(ShuntReplayStatus.Replayed), outcome.Problem);
         Assert.That(outcome.Queue, Is.EqualTo("archive"));
         Assert.That(_host.Queue("archive").GetFiles(), Is.EqualTo(new[] { outcome.NewFilebase }));
-        Assert.That(File.ReadAllText(Path.Combine(_host.QueueDir, "shunt", "replayed.journal")), Does.StartWith($"{shunted} archive {outcome.NewFilebase} "));
+        Assert.That(File.ReadAllText(Path.Combine(_host.Services.Configuration.Paths.VarDir, "replayed.journal")), Does.StartWith($"{shunted} archive {outcome.NewFilebase} "));
         var again = await _host.Services.ShuntReplay.ReplayAsync(shunted);
         Assert.That((again.Status, again.Problem), Is.EqualTo((ShuntReplayStatus.NotFound, "no such entry in shunt")));
     }
@@ -39,7 +39,7 @@ public sealed class ShuntReplayServiceTests
         await ShuntedEntries.AddAsync(_host, "lost", whichq: "nowhere");
         await ShuntedEntries.AddAsync(_host, "twice");
         string twice = _host.Queue("shunt").GetFiles()[2];
-        ReplayJournal.Open(Path.Combine(_host.QueueDir, "shunt")).Append(twice, "in", "1.0+" + new string('a', 40), DateTimeOffset.UnixEpoch);
+        ReplayJournal.Open(_host.Services.Configuration.Paths.VarDir).Append(twice, "in", "1.0+" + new string('a', 40), DateTimeOffset.UnixEpoch);
 
         var outcomes = await _host.Services.ShuntReplay.ReplayAllAsync();
 

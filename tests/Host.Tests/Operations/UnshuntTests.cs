@@ -57,7 +57,7 @@ public sealed class UnshuntTests
         await ShuntedEntries.AddAsync(_host, "twice");
         string shunted = _host.Queue("shunt").GetFiles()[0];
         // As if an earlier unshunt enqueued it and died before removing it from shunt.
-        ReplayJournal.Open(Path.Combine(_host.QueueDir, "shunt")).Append(shunted, "in", "1.0+" + new string('a', 40), DateTimeOffset.UnixEpoch);
+        ReplayJournal.Open(_host.Services.Configuration.Paths.VarDir).Append(shunted, "in", "1.0+" + new string('a', 40), DateTimeOffset.UnixEpoch);
 
         int failures = await Replayer().RunAsync(new ShuntSelection(), ShuntAction.Replay, CancellationToken.None);
 
@@ -91,14 +91,14 @@ public sealed class UnshuntTests
         await ShuntedEntries.AddAsync(_host, "c", whichq: "archive", errorType: "System.IO.IOException");
         await ShuntedEntries.AddAsync(_host, "d", whichq: "archive", errorType: "System.InvalidOperationException", listId: "other.example.com");
 
-        var selected = Replayer().Select(new ShuntSelection { Queue = "archive", ErrorType = "InvalidOperationException", ListId = "test.example.com" });
+        var selected = (await Replayer().SelectAsync(new ShuntSelection { Queue = "archive", ErrorType = "InvalidOperationException", ListId = "test.example.com" }, CancellationToken.None));
 
         Assert.That(selected, Has.Count.EqualTo(1));
         Assert.That(selected[0].TargetQueue, Is.EqualTo("archive"));
-        Assert.That(Replayer().Select(new ShuntSelection { ErrorType = "System.IO.IOException" }), Has.Count.EqualTo(1));
-        Assert.That(Replayer().Select(new ShuntSelection { ErrorType = "OException" }), Is.Empty, "a type matches whole segments only");
-        Assert.That(Replayer().Select(new ShuntSelection { Since = DateTimeOffset.UtcNow.AddMinutes(5) }), Is.Empty);
-        Assert.That(Replayer().Select(new ShuntSelection { Since = DateTimeOffset.UtcNow.AddMinutes(-5) }), Has.Count.EqualTo(4));
+        Assert.That((await Replayer().SelectAsync(new ShuntSelection { ErrorType = "System.IO.IOException" }, CancellationToken.None)), Has.Count.EqualTo(1));
+        Assert.That((await Replayer().SelectAsync(new ShuntSelection { ErrorType = "OException" }, CancellationToken.None)), Is.Empty, "a type matches whole segments only");
+        Assert.That((await Replayer().SelectAsync(new ShuntSelection { Since = DateTimeOffset.UtcNow.AddMinutes(5) }, CancellationToken.None)), Is.Empty);
+        Assert.That((await Replayer().SelectAsync(new ShuntSelection { Since = DateTimeOffset.UtcNow.AddMinutes(-5) }, CancellationToken.None)), Has.Count.EqualTo(4));
     }
 
     [Test]
@@ -111,7 +111,7 @@ public sealed class UnshuntTests
 
         Assert.That(failures, Is.Zero);
         Assert.That(_host.CheckQueueFiles("shunt"), Is.EqualTo(".pck: 1"));
-        Assert.That(Replayer().Select(new ShuntSelection())[0].TargetQueue, Is.EqualTo("in"));
+        Assert.That((await Replayer().SelectAsync(new ShuntSelection(), CancellationToken.None))[0].TargetQueue, Is.EqualTo("in"));
         Assert.That(_host.CheckQueueFiles("archive"), Is.EqualTo("empty"));
     }
 
@@ -134,7 +134,7 @@ public sealed class UnshuntTests
     {
         await ShuntedEntries.AddAsync(_host, "lost", whichq: "nosuchqueue");
         await ShuntedEntries.AddAsync(_host, "fine", whichq: "in");
-        string lost = Replayer().Select(new ShuntSelection()).Single(e => e.TargetQueue == "nosuchqueue").Filebase;
+        string lost = (await Replayer().SelectAsync(new ShuntSelection(), CancellationToken.None)).Single(e => e.TargetQueue == "nosuchqueue").Filebase;
 
         var result = await HostProcess.RunAsync(_host.Root, null, "unshunt", "-C", _host.ConfigFile);
 
@@ -188,8 +188,9 @@ public sealed class UnshuntTests
     }
 
     private ShuntReplayer Replayer() => new(
-        (FileSwitchboard)_host.Queue("shunt"),
-        name => _host.Services.Queues.TryGet(name, out var queue) ? queue : null,
+        _host.Services.Inspector,
+        _host.Services.Queues,
+        ReplayJournal.Open(_host.Services.Configuration.Paths.VarDir),
         TimeProvider.System,
         _output,
         _errors);

@@ -3,23 +3,48 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
+using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Tests.Plugins;
 
 // Minimal stand-ins for the host services built elsewhere; the plugin tests need only a RunnerContext.
-internal sealed class FakeSwitchboardRegistry : ISwitchboardRegistry
+internal sealed class FakeQueueRegistry : IQueueRegistry
 {
     public IReadOnlyList<string> Names => [];
 
-    public ISwitchboard this[string name] => throw new KeyNotFoundException(name);
+    public IQueue this[string name] => throw new KeyNotFoundException(name);
 
-    public bool TryGet(string name, [NotNullWhen(true)] out ISwitchboard? switchboard)
+    public bool TryGet(string name, [NotNullWhen(true)] out IQueue? queue)
     {
-        switchboard = null;
+        queue = null;
         return false;
     }
+}
+
+// No queues at all: every call names the missing queue.
+internal sealed class FakeQueueInspector : IQueueInspector
+{
+    public IReadOnlyList<string> QueueNames => [];
+
+    public bool IsEntryId(string queue, string id, [NotNullWhen(false)] out string? problem)
+    {
+        problem = "no queues";
+        return false;
+    }
+
+    public Task<QueueSummary> SummarizeAsync(string queue, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
+
+    public Task<EntryPage> ListAsync(string queue, EntryQuery query, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
+
+    public Task<EntryInspection?> ReadAsync(string queue, string id, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
+
+    public Task<IQueueLease?> TakeAsync(string queue, string id, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
+
+    public Task<DiscardOutcome> DiscardAsync(string queue, string id, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
+
+    public Task<string> RequeueAsync(string queue, string id, string targetQueue, CancellationToken cancellationToken = default) => throw new KeyNotFoundException(queue);
 }
 
 internal sealed class FakeMailingList : IMailingList
@@ -70,7 +95,8 @@ internal static class TestContexts
             runnerName,
             settings.ToDictionary(s => s.Key, s => s.Value),
             settings.ToDictionary(s => s.Key, _ => "test.cfg:1")),
-        Queues = new FakeSwitchboardRegistry(),
+        Queues = new FakeQueueRegistry(),
+        Inspector = new FakeQueueInspector(),
         Lists = new FakeListManager(),
         Events = new FakeRunnerEvents(),
         Logger = logger,

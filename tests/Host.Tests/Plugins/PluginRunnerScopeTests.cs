@@ -111,14 +111,11 @@ public sealed class PluginRunnerScopeTests
         return await PluginRunnerScope.CreateAsync(_root, _index.PluginOf(type), type, name, context);
     }
 
-    internal static async Task<bool> ProcessMessageAsync(Runner runner, MimeMessage message)
-    {
-        // The hook is protected: the host's Runner loop calls it; the test calls it the same way, on the resolved instance.
-        var hook = typeof(Runner).GetMethod("ProcessMessageAsync", BindingFlags.Instance | BindingFlags.NonPublic)!;
-        return await (Task<bool>)hook.Invoke(runner, [new FakeMailingList(), message, new MessageData(), CancellationToken.None])!;
-    }
+    // The hook is protected: the host's loop calls it through the contract's internal bridge, as here.
+    internal static Task<bool> ProcessMessageAsync(RunnerBase runner, MimeMessage message) =>
+        ((Runner)runner).InvokeProcessAsync(new FakeMailingList(), message, new MessageData(), CancellationToken.None);
 
-    private static string NewtonsoftVersion(Runner runner) =>
+    private static string NewtonsoftVersion(RunnerBase runner) =>
         (string)runner.GetType().GetMethod("NewtonsoftVersion", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
 
     private static Assembly AssemblyOf(PluginInfo plugin, string name) =>

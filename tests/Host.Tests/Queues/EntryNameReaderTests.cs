@@ -103,54 +103,54 @@ public sealed class EntryNameReaderTests
         var snapshot = _host.Queue("in").GetSnapshot(DateTimeOffset.UtcNow.AddSeconds(1));
 
         Assert.That(snapshot.Ready, Is.EqualTo(new[] { good }));
-        string preserved = Path.Combine(_host.Services.BadDirectory, hostile[..^4] + ".psv");
+        string preserved = Path.Combine(_host.Services.Files.BadDirectory, hostile[..^4] + ".psv");
         Assert.That(File.Exists(preserved), Is.True, "quarantined to bad");
         Assert.That(await File.ReadAllTextAsync(preserved + ".reason"), Does.Contain("file name is not <time>+<digest>: time"));
     }
 
     [TestCaseSource(nameof(HostileTimes))]
-    public void Queues_and_status_measure_the_queue_and_flag_the_name(string time)
+    public async Task Queues_and_status_measure_the_queue_and_flag_the_name(string time)
     {
-        string directory = Path.Combine(_host.QueueDir, "in");
         Plant("in", time);
         Plant("in", QueueFileName.FormatTime(1_700_000_000.5));
 
-        var shape = QueueShapes.Measure("in", directory, 2, DateTimeOffset.UtcNow);
-        var depth = QueueDepth.Measure(directory, 2, DateTimeOffset.UtcNow);
+        // queues, status and the metrics all read the inspection surface's summary.
+        var shape = await _host.Services.Inspector.SummarizeAsync("in");
 
         Assert.That(shape.Depth, Is.EqualTo(1));
-        Assert.That(shape.Strays!.Select(s => s.FileName), Is.EqualTo(new[] { time + "+" + Digest + ".pck" }));
-        Assert.That(depth.Sum(d => d.Count), Is.EqualTo(1));
-        Assert.That(QueueDepth.CountStrays(directory, isBadDirectory: false, DateTimeOffset.UtcNow), Is.EqualTo(1));
+        Assert.That(shape.Strays.Select(s => s.Name), Is.EqualTo(new[] { time + "+" + Digest + ".pck" }));
+        Assert.That(shape.Slices.Sum(s => s.Waiting), Is.EqualTo(1));
+        Assert.That(shape.StrayCount, Is.EqualTo(1));
     }
 
     [TestCaseSource(nameof(HostileTimes))]
-    public async Task Qfile_reports_the_name_problem_and_shows_the_entry(string time)
+    public void Qfile_reports_the_name_problem_and_shows_the_entry(string time)
     {
         string name = Plant("in", time);
 
-        var report = await EntryInspector.InspectAsync(Path.Combine(_host.QueueDir, "in", name), DateTimeOffset.UtcNow, CancellationToken.None);
+        string path = Path.Combine(_host.QueueDir, "in", name);
+        var report = FileQueueInspector.Inspect(path, queue: null, DateTimeOffset.UtcNow);
 
         Assert.That(report.Due, Is.Null);
         Assert.That(report.NameProblem, Does.Contain("file name is not <time>+<digest>"));
         Assert.That(report.Damaged, Is.False, "the content is sound");
-        Assert.That(EntryReportWriter.ToText(report, DateTimeOffset.UtcNow), Does.Contain("Name: file name is not <time>+<digest>").And.Contain("Subject: hostile"));
+        Assert.That(EntryReportWriter.ToText(report, path, DateTimeOffset.UtcNow), Does.Contain("Name: file name is not <time>+<digest>").And.Contain("Subject: hostile"));
     }
 
     [TestCaseSource(nameof(HostileTimes))]
     public async Task Bad_lists_and_shows_a_preserved_entry_of_that_name(string time)
     {
-        string bad = _host.Services.BadDirectory;
+        string bad = _host.Services.Files.BadDirectory;
         Directory.CreateDirectory(bad);
         string name = time + "+" + Digest;
         await File.WriteAllBytesAsync(Path.Combine(bad, name + ".psv"), Entry("preserved"));
-        var entries = new PreservedEntries(bad, fsync: false);
+        var entries = new PreservedEntries(_host.Services.Inspector);
 
-        var listed = entries.List();
-        var report = await EntryInspector.InspectAsync(entries.PathOf(name), DateTimeOffset.UtcNow, CancellationToken.None);
+        var listed = await entries.ListAsync(CancellationToken.None);
+        var report = await entries.ReadAsync(name, CancellationToken.None);
 
-        Assert.That(listed.Select(e => e.Name), Is.EqualTo(new[] { name }));
-        Assert.That(report.Content.Metadata!.ListId, Is.EqualTo("test.example.com"));
+        Assert.That(listed.Select(e => e.Id), Is.EqualTo(new[] { name }));
+        Assert.That(report.Metadata!.ListId, Is.EqualTo("test.example.com"));
     }
 
     [TestCaseSource(nameof(HostileTimes))]
@@ -162,8 +162,9 @@ public sealed class EntryNameReaderTests
         using var output = new StringWriter();
         using var errors = new StringWriter();
         var replayer = new ShuntReplayer(
-            (FileSwitchboard)_host.Queue("shunt"),
-            name => _host.Services.Queues.TryGet(name, out var queue) ? queue : null,
+            _host.Services.Inspector,
+            _host.Services.Queues,
+            ReplayJournal.Open(_host.Services.Configuration.Paths.VarDir),
             TimeProvider.System,
             output,
             errors);
@@ -173,6 +174,6 @@ public sealed class EntryNameReaderTests
         Assert.That(failures, Is.Zero, errors.ToString());
         Assert.That(output.ToString(), Does.StartWith(good + " -> in "));
         Assert.That(File.Exists(Path.Combine(shunt, hostile)), Is.False, "quarantined, not left to block the shunt queue");
-        Assert.That(File.Exists(Path.Combine(_host.Services.BadDirectory, hostile[..^4] + ".psv")), Is.True);
+        Assert.That(File.Exists(Path.Combine(_host.Services.Files.BadDirectory, hostile[..^4] + ".psv")), Is.True);
     }
 }

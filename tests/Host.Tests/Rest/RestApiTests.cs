@@ -180,7 +180,7 @@ public sealed partial class RestApiTests
         }
 
         Assert.That(_rest.Flow.Count("shunt"), Is.Zero);
-        string journal = await File.ReadAllTextAsync(Path.Combine(_rest.Flow.Host.QueueDir, "shunt", "replayed.journal"));
+        string journal = await File.ReadAllTextAsync(Path.Combine(_rest.VarDir, "replayed.journal"));
         Assert.That(journal, Does.StartWith($"{filebase} out "));
 
         using (var gone = RestHost.Request(HttpMethod.Post, $"/shunt/{filebase}/unshunt"))
@@ -190,7 +190,7 @@ public sealed partial class RestApiTests
 
         // A journaled entry still in shunt (a crash between enqueue and removal) is refused, never sent twice.
         string leftover = await _rest.Flow.EnqueueAsync("shunt", Message, shunted);
-        await File.AppendAllTextAsync(Path.Combine(_rest.Flow.Host.QueueDir, "shunt", "replayed.journal"), $"{leftover} out 1.0+{new string('0', 40)} 2026-01-01T00:00:00Z\n");
+        await File.AppendAllTextAsync(Path.Combine(_rest.VarDir, "replayed.journal"), $"{leftover} out 1.0+{new string('0', 40)} 2026-01-01T00:00:00Z\n");
         using var twice = RestHost.Request(HttpMethod.Post, $"/shunt/{leftover}/unshunt");
         await AssertProblemAsync(await _rest.Client.SendAsync(twice), HttpStatusCode.Conflict, "Already replayed");
         Assert.That(_rest.Flow.Count("shunt"), Is.EqualTo(1));

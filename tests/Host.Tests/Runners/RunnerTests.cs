@@ -35,7 +35,7 @@ public sealed class RunnerTests
         var runner = new CrashingRunner(_host.ContextFor("in"));
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(crashes, Has.Count.EqualTo(1));
         var crash = crashes[0];
@@ -79,7 +79,7 @@ public sealed class RunnerTests
         var runner = new CrashingRunner(_host.ContextFor("in"));
         string filebase = await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(File.Exists(Path.Combine(_host.QueueDir, "bad", filebase + ".psv")), Is.True);
         Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo("empty"));
@@ -92,7 +92,7 @@ public sealed class RunnerTests
         var runner = new TestableRunnerBase(_host.ContextFor("in"));
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "nosuch.example.com" });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(runner.Seen, Is.Empty);
         var shunt = _host.Queue("shunt");
@@ -111,7 +111,7 @@ public sealed class RunnerTests
         var runner = new TestableRunnerBase(_host.ContextFor("in"));
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listname"] = "test@example.com" });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(runner.Seen, Has.Count.EqualTo(1));
         Assert.That(_host.CheckQueueFiles("shunt"), Is.EqualTo("empty"));
@@ -130,7 +130,7 @@ public sealed class RunnerTests
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "french.example.com" });
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant.Replace("aperson", "stranger", StringComparison.Ordinal)), new MessageData { ["listid"] = "french.example.com" });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(runner.Seen.Select(s => s.Metadata.Language), Is.EquivalentTo(new[] { "fr", "de" }));
     }
@@ -139,11 +139,11 @@ public sealed class RunnerTests
     public async Task A_non_queue_runner_runs_its_loop_and_returns()
     {
         var runner = new NonQueueRunner(_host.ContextFor("nonqueue"));
-        Assert.That(runner.Switchboard, Is.Null);
 
-        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.That(runner.LastLoop, Is.Not.Null);
+        // A service runner: started once, its periodic hook ran (and stopped it), stopped once; it never had a queue.
+        Assert.That((runner.Starts, runner.Periodic, runner.Stops), Is.EqualTo((1, 1, 1)));
     }
 
     [Test]
@@ -155,7 +155,7 @@ public sealed class RunnerTests
             await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com", ["n"] = i });
         }
 
-        await runner.RunOnceAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunOnceAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(runner.Count, Is.EqualTo(3));
         Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo("empty"));
@@ -170,7 +170,7 @@ public sealed class RunnerTests
             await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com", ["n"] = i });
         }
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(runner.Seen.Select(s => s.Metadata.GetString("n")), Is.EqualTo(new[] { "0", "1", "2", "3", "4" }));
     }
@@ -187,7 +187,7 @@ public sealed class RunnerTests
         string original = await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
 
-        await runner.RunAsync(stop.Token);
+        await _host.RunAsync(runner, stop.Token);
 
         // Mailman rewrote such an entry hundreds of times a second; here it waits for its backoff.
         Assert.That(runner.Calls, Is.EqualTo(1));
@@ -223,7 +223,7 @@ public sealed class RunnerTests
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
         runner.Stop();
 
-        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(runner.Seen, Is.Empty);
         Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo(".pck: 1"));
@@ -234,7 +234,7 @@ public sealed class RunnerTests
     {
         _host.Push("sleepy", "[runner.in]\nsleep_time: 1m\n");
         var runner = new SleepyRunner(_host.ContextFor("in"));
-        var running = runner.RunAsync();
+        var running = _host.RunAsync(runner);
         await runner.Sleeping.WaitAsync(TimeSpan.FromSeconds(30));
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
 
@@ -254,7 +254,7 @@ public sealed class RunnerTests
             await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
         }
 
-        var running = runner.RunAsync();
+        var running = _host.RunAsync(runner);
         await runner.Entered.WaitAsync(TimeSpan.FromSeconds(30));
         runner.Stop();
         runner.Release();
@@ -273,7 +273,7 @@ public sealed class RunnerTests
         byte[] before = await File.ReadAllBytesAsync(Path.Combine(_host.QueueDir, "in", filebase + ".pck"));
         using var cancel = new CancellationTokenSource();
 
-        var running = runner.RunAsync(cancel.Token);
+        var running = _host.RunAsync(runner, cancel.Token);
         await runner.Entered.WaitAsync(TimeSpan.FromSeconds(30));
         await cancel.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
@@ -289,7 +289,7 @@ public sealed class RunnerTests
         var runner = new PeriodicFailureRunner(_host.ContextFor("in"));
         await _host.Queue("in").EnqueueAsync(TestMessages.FromText(Ant), new MessageData { ["listid"] = "test.example.com" });
 
-        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(runner.Seen, Has.Count.EqualTo(1));
         Assert.That(runner.PeriodicCalls, Is.GreaterThan(1));
@@ -308,7 +308,7 @@ public sealed class RunnerTests
         await File.WriteAllTextAsync(Path.Combine(inDir, "README.pck"), "Not an entry.");
         var runner = new TestableRunnerBase(_host.ContextFor("in"));
 
-        await runner.RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _host.RunAsync(runner).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.That(runner.Seen, Has.Count.EqualTo(1));
         string bad = Path.Combine(_host.QueueDir, "bad");

@@ -38,7 +38,7 @@ public sealed class SeedDocumentTests
             ["bar"] = "no",
         });
 
-        await runner.RunAsync();
+        await _host.RunAsync(runner);
 
         Assert.That(TestMessages.AsText(runner.Message!), Is.EqualTo("From: aperson@example.com\nTo: test@example.com\n\nA test message.\n"));
         Assert.That(MetadataDump.Format(runner.Metadata!), Is.EqualTo("""

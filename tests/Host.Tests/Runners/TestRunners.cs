@@ -15,14 +15,14 @@ internal class TestableRunnerBase(RunnerContext context) : Runner(context)
         return Task.FromResult(false);
     }
 
-    protected override Task DoPeriodicAsync(CancellationToken cancellationToken)
+    protected override async Task DoPeriodicAsync(CancellationToken cancellationToken)
     {
-        if (Switchboard is null || Switchboard.GetSnapshot(Clock.GetUtcNow()).Ready.Count == 0)
+        // Nothing due any more in its queue: ready entries are the depth less those kept for later or in hand.
+        var queue = await Inspector.SummarizeAsync(Name, cancellationToken);
+        if (queue.Depth - queue.NotYetDue - queue.InProgress == 0)
         {
             Stop();
         }
-
-        return Task.CompletedTask;
     }
 
     protected override Task SnoozeAsync(int fileCount, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -37,9 +37,33 @@ internal sealed class CrashingRunner(RunnerContext context) : TestableRunnerBase
     }
 }
 
-internal sealed class NonQueueRunner(RunnerContext context) : TestableRunnerBase(context)
+/// <summary>A server: counts its starts, periodic turns and stops.</summary>
+internal sealed class NonQueueRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
+    public int Starts { get; private set; }
+
+    public int Periodic { get; private set; }
+
+    public int Stops { get; private set; }
+
+    protected override Task StartAsync(CancellationToken cancellationToken)
+    {
+        Starts++;
+        return Task.CompletedTask;
+    }
+
+    protected override Task DoPeriodicAsync(CancellationToken cancellationToken)
+    {
+        Periodic++;
+        Stop();
+        return Task.CompletedTask;
+    }
+
+    protected override Task StopAsync(CancellationToken cancellationToken)
+    {
+        Stops++;
+        return Task.CompletedTask;
+    }
 }
 
 /// <summary>Always asks to keep the message queued, counting calls.</summary>

@@ -60,7 +60,22 @@ internal sealed class TestHost : IDisposable
     public RunnerContext ContextFor(string runnerName, int slice = 0, int sliceCount = 1) =>
         Services.CreateContext(Services.Configuration.GetRunner(runnerName), slice, sliceCount);
 
-    public ISwitchboard Queue(string name) => Services.Queues[name];
+    /// <summary>The file back end's unsliced switchboard of a queue.</summary>
+    public FileSwitchboard Queue(string name) => Services.Files.Switchboards.Get(name);
+
+    /// <summary>Runs a runner the way the host does (its slice opened and recovered) until it stops.</summary>
+    public async Task RunAsync(RunnerBase runner, CancellationToken cancellationToken = default)
+    {
+        using var driver = await Engine.RunnerDriver.OpenAsync(Services, runner, Services.Configuration.GetRunner(runner.Name), cancellationToken);
+        await driver.RunAsync(once: false, cancellationToken);
+    }
+
+    /// <summary>Runs one full pass of a runner the way <c>runner --once</c> does.</summary>
+    public async Task RunOnceAsync(RunnerBase runner, CancellationToken cancellationToken = default)
+    {
+        using var driver = await Engine.RunnerDriver.OpenAsync(Services, runner, Services.Configuration.GetRunner(runner.Name), cancellationToken);
+        await driver.RunAsync(once: true, cancellationToken);
+    }
 
     /// <summary>Every entry file of a queue directory, by extension, e.g. <c>.pck: 1</c>, or <c>empty</c>.</summary>
     public string CheckQueueFiles(string queue)

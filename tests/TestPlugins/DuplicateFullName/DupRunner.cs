@@ -4,7 +4,6 @@ using RunnerHost;
 namespace DuplicateNameA;
 
 /// <summary>Defines <c>DuplicateNameA.DupRunner</c> in a plugin of another name.</summary>
-public sealed class DupRunner(RunnerContext context) : Runner(context)
+public sealed class DupRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
 }

@@ -3,7 +3,6 @@ using RunnerHost;
 namespace DuplicateNameA;
 
 /// <summary>Same short name as in the other DuplicateName plugin.</summary>
-public sealed class DupRunner(RunnerContext context) : Runner(context)
+public sealed class DupRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
 }

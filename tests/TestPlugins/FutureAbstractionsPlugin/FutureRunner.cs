@@ -3,7 +3,6 @@ using RunnerHost;
 namespace FutureAbstractionsPlugin;
 
 /// <summary>Compiled against a contract the host does not have.</summary>
-public sealed class FutureRunner(RunnerContext context) : Runner(context)
+public sealed class FutureRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
 }

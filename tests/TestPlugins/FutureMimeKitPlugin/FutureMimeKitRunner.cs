@@ -3,9 +3,7 @@ using RunnerHost;
 namespace FutureMimeKitPlugin;
 
 /// <summary>Compiled against a MimeKit newer than the host's.</summary>
-public sealed class FutureMimeKitRunner(RunnerContext context) : Runner(context)
+public sealed class FutureMimeKitRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
-
     public static string Feature => MimeKit.FutureFeature.Name;
 }

@@ -4,11 +4,9 @@ using RunnerHost;
 namespace JsonNewPlugin;
 
 /// <summary>Reports which Newtonsoft.Json this plugin got, after using it.</summary>
-public sealed class JsonNewRunner(RunnerContext context) : Runner(context)
+public sealed class JsonNewRunner(RunnerContext context) : ServiceRunner(context)
 {
     private static readonly string[] _sample = ["a", "b"];
-
-    public override bool IsQueueRunner => false;
 
     public static string NewtonsoftVersion()
     {

@@ -4,11 +4,9 @@ using RunnerHost;
 namespace JsonOldPlugin;
 
 /// <summary>Reports which Newtonsoft.Json this plugin got, after using it.</summary>
-public sealed class JsonOldRunner(RunnerContext context) : Runner(context)
+public sealed class JsonOldRunner(RunnerContext context) : ServiceRunner(context)
 {
     private static readonly string[] _sample = ["a", "b"];
-
-    public override bool IsQueueRunner => false;
 
     public static string NewtonsoftVersion()
     {

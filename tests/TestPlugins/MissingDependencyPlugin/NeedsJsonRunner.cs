@@ -4,9 +4,7 @@ using RunnerHost;
 namespace MissingDependencyPlugin;
 
 /// <summary>References Newtonsoft.Json, whose dll the test removes.</summary>
-public sealed class NeedsJsonRunner(RunnerContext context) : Runner(context)
+public sealed class NeedsJsonRunner(RunnerContext context) : ServiceRunner(context)
 {
-    public override bool IsQueueRunner => false;
-
     public static string Serialize(object value) => JsonConvert.SerializeObject(value);
 }

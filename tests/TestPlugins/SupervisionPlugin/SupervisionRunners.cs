@@ -51,9 +51,9 @@ public sealed class RecordingRunner(RunnerContext context) : Runner(context)
     }
 }
 
-/// <summary>Crashes at every start: its first pass throws, so the loop (and the process) fails.</summary>
+/// <summary>Crashes at every start: the snooze after its first pass throws, so the loop (and the process) fails.</summary>
 public sealed class CrashingRunner(RunnerContext context) : Runner(context)
 {
-    protected override Task<int> OneIterationAsync(CancellationToken cancellationToken) =>
+    protected override Task SnoozeAsync(int entryCount, CancellationToken cancellationToken) =>
         throw new InvalidOperationException("crashing on purpose");
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Configuration;
 using RunnerHost.Events;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
@@ -90,7 +91,8 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
         }
         catch (Exception ex)
         {
-            _logger.LogCritical(ex, "{Runner} runner failed: {Error}", Identity, ex.Message);
+            // A bad setting is the operator's to fix: its message names file, line and key; a stack trace would bury it.
+            _logger.LogCritical(ex is ConfigurationValueException ? null : ex, "{Runner} runner failed: {Error}", Identity, ex.Message);
             throw;
         }
         finally

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using RunnerHost.Configuration;
 
 namespace RunnerHost.Host.Engine;
 
@@ -53,7 +54,8 @@ public sealed class ServiceRunnerLoop(ServiceRunner runner, ILogger logger, Time
         }
         catch (Exception ex)
         {
-            logger.LogCritical(ex, "{Runner} runner failed: {Error}", Identity, ex.Message);
+            // A bad setting is the operator's to fix: its message names file, line and key; a stack trace would bury it.
+            logger.LogCritical(ex is ConfigurationValueException ? null : ex, "{Runner} runner failed: {Error}", Identity, ex.Message);
             await StopServiceAsync(started, cancellationToken).ConfigureAwait(false);
             throw;
         }

@@ -91,7 +91,7 @@ public sealed class BadCommandTests
 
     [TestCase("purge", "../in/x", "Error: bad entry name '../in/x': must not contain '/', '\\' or '..'\n")]
     [TestCase("show", "a/b", "Error: bad entry name 'a/b': must not contain '/', '\\' or '..'\n")]
-    [TestCase("purge", "nosuch", "Error: no preserved entry nosuch in {bad}\n")]
+    [TestCase("purge", "nosuch", "Error: no preserved entry nosuch in bad\n")]
     public async Task Bad_names_are_one_line_exit_2_and_nothing_is_removed(string verb, string name, string expected)
     {
         await PreserveAsync("safe", "x");

@@ -68,7 +68,7 @@ public sealed class RunnerTypeIndexTests
     [TestCase("NotARunnerPlugin.NotARunner")]
     [TestCase("NotARunner")]
     public void A_class_not_derived_from_Runner_is_refused(string name) =>
-        AssertError(name, $"{Origin}: 'NotARunnerPlugin.NotARunner' in plugin 'NotARunnerPlugin' does not derive from RunnerHost.Runner");
+        AssertError(name, $"{Origin}: 'NotARunnerPlugin.NotARunner' in plugin 'NotARunnerPlugin' does not derive from RunnerHost.Runner or RunnerHost.ServiceRunner");
 
     [Test]
     public void An_abstract_runner_is_refused() =>

@@ -159,20 +159,12 @@ public sealed class EntryNameReaderTests
         string shunt = Path.Combine(_host.QueueDir, "shunt");
         string good = await _host.Queue("shunt").EnqueueAsync(TestMessages.FromText("From: a@example.com\nSubject: shunted\n\nbody\n"));
         string hostile = Plant("shunt", time);
-        using var output = new StringWriter();
-        using var errors = new StringWriter();
-        var replayer = new ShuntReplayer(
-            _host.Services.Inspector,
-            _host.Services.Queues,
-            ReplayJournal.Open(_host.Services.Configuration.Paths.VarDir),
-            TimeProvider.System,
-            output,
-            errors);
 
-        int failures = await replayer.RunAsync(new ShuntSelection(), ShuntAction.Replay, CancellationToken.None);
+        // As operators run it: the unshunt command first recovers the shunt queue, which quarantines the name.
+        var result = await HostProcess.RunAsync(_host.Root, null, "unshunt", "-C", _host.ConfigFile);
 
-        Assert.That(failures, Is.Zero, errors.ToString());
-        Assert.That(output.ToString(), Does.StartWith(good + " -> in "));
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        Assert.That(result.Stdout, Does.StartWith(good + " -> in "));
         Assert.That(File.Exists(Path.Combine(shunt, hostile)), Is.False, "quarantined, not left to block the shunt queue");
         Assert.That(File.Exists(Path.Combine(_host.Services.Files.BadDirectory, hostile[..^4] + ".psv")), Is.True);
     }

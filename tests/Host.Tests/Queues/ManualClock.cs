@@ -1,7 +1,7 @@
 namespace RunnerHost.Host.Tests.Queues;
 
 /// <summary>A clock the test sets by hand.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = start;
 

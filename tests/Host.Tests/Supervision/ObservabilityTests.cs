@@ -166,7 +166,7 @@ public sealed class ObservabilityTests
         {
             Assert.That(log, Does.Match(@"FTL crash:0/1\[\d+\] RunnerHost.Runner.crash: crash:0/1 runner failed: crashing on purpose"));
             Assert.That(log, Does.Contain("System.InvalidOperationException: crashing on purpose"));
-            Assert.That(log, Does.Contain("at SupervisionPlugin.CrashingRunner.OneIterationAsync"), "the stack, in the file");
+            Assert.That(log, Does.Contain("at SupervisionPlugin.CrashingRunner.SnoozeAsync"), "the stack, in the file");
         }
     }
 
@@ -187,7 +187,7 @@ public sealed class ObservabilityTests
         Assert.That(master.Stderr, Does.Contain("crash:0/1 (pid ").And.Contain("exited unexpectedly: exit 1; restarting in"));
         string log = await File.ReadAllTextAsync(LogFile);
         Assert.That(System.Text.RegularExpressions.Regex.Count(log, @"FTL crash:0/1\[\d+\] .*runner failed: crashing on purpose"), Is.EqualTo(2), "the first run and its one restart");
-        Assert.That(System.Text.RegularExpressions.Regex.Count(log, "at SupervisionPlugin.CrashingRunner.OneIterationAsync"), Is.EqualTo(2));
+        Assert.That(System.Text.RegularExpressions.Regex.Count(log, "at SupervisionPlugin.CrashingRunner.SnoozeAsync"), Is.EqualTo(2));
     }
 
     private static SliceStatus Slice(StatusSnapshot status, string runner) => status.Slices.Single(s => s.Runner == runner);

@@ -19,6 +19,8 @@ internal sealed class FileRecovery(FileSwitchboardOptions options, FileQueueList
 
     public void Recover(CancellationToken cancellationToken)
     {
+        // Listing the ready entries quarantines those whose names no reader accepts, before anyone works on the slice.
+        _ = listing.List(QueueDirectoryScan.ReadyExtension);
         int restored = 0, preserved = 0;
         foreach (var entry in listing.List(QueueDirectoryScan.TakenExtension))
         {

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RunnerHost.Host.Composition;
+using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Queues;
+using RunnerHost.Host.Tests.Queues;
+using RunnerHost.Inspection;
+using RunnerHost.Queues;
+
+namespace RunnerHost.Host.Tests.Contract;
+
+/// <summary>
+/// One queue back end as the contract suite drives it: the producer side, the inspection surface,
+/// slices, a manual clock, and the two things only a back end can do to itself — lose a process in the
+/// middle of an entry, and damage a stored entry.
+/// </summary>
+public abstract class QueueBackendUnderTest : IDisposable
+{
+    /// <summary>The queue the suite works on; its runner has <see cref="SliceCount"/> instances.</summary>
+    public const string Queue = "work";
+
+    /// <summary>The instances of <see cref="Queue"/>'s runner.</summary>
+    public const int SliceCount = 4;
+
+    public ManualClock Clock { get; } = new(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+
+    public abstract IQueueRegistry Queues { get; }
+
+    public abstract IQueueInspector Inspector { get; }
+
+    /// <summary>Opens a slice of <see cref="Queue"/> (<paramref name="count"/> 1 = the whole queue), recovering it first.</summary>
+    public abstract Task<IOwnedQueueSlice> OpenSliceAsync(int slice, int count);
+
+    /// <summary>
+    /// The process holding <paramref name="lease"/> dies: the lease is never ended and the slice goes with
+    /// it. The next <see cref="OpenSliceAsync"/> must offer the entry again, as a further attempt.
+    /// </summary>
+    public virtual Task LoseProcessAsync(IOwnedQueueSlice slice, IQueueLease lease)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        slice.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Damages the stored entry <paramref name="id"/> of <see cref="Queue"/> so that it can no longer be decoded.</summary>
+    public abstract Task DamageAsync(string id);
+
+    public abstract void Dispose();
+
+    /// <summary>The back ends the suite runs on; the JetStream back end joins here.</summary>
+    public static IEnumerable<TestFixtureData> All()
+    {
+        yield return new TestFixtureData(new Func<QueueBackendUnderTest>(() => new FileBackendUnderTest())).SetArgDisplayNames("file");
+    }
+}
+
+/// <summary>The file back end in a temporary directory.</summary>
+internal sealed class FileBackendUnderTest : QueueBackendUnderTest
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "runnerhost-contract", Guid.NewGuid().ToString("N"));
+    private readonly HostServices _services;
+
+    public FileBackendUnderTest()
+    {
+        Directory.CreateDirectory(_root);
+        var stack = ConfigurationStack.FromDefaults();
+        stack.Push("contract", $"""
+            [paths]
+            var_dir: {Path.Combine(_root, "var")}
+
+            [list.test]
+            posting_address: test@example.com
+
+            [runner.{Queue}]
+            class: Unused
+            instances: {SliceCount}
+            fsync: no
+            """);
+        _services = new HostServices(stack.Build(), NullLoggerFactory.Instance, Clock);
+    }
+
+    public override IQueueRegistry Queues => _services.Queues;
+
+    public override IQueueInspector Inspector => _services.Inspector;
+
+    public override Task<IOwnedQueueSlice> OpenSliceAsync(int slice, int count) =>
+        _services.Backend.OpenSliceAsync(_services.Configuration.GetRunner(Queue), slice, count, null, CancellationToken.None);
+
+    public override async Task DamageAsync(string id)
+    {
+        string path = Path.Combine(_services.Files.DirectoryOf(Queue), id + ".pck");
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        await File.WriteAllBytesAsync(path, bytes[..^10]);
+    }
+
+    public override void Dispose()
+    {
+        _services.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Temporary; the OS cleans it.
+        }
+    }
+}

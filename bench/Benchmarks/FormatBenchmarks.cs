@@ -4,6 +4,8 @@ using RunnerHost.Host.Queues;
 
 using RunnerHost.Host.Queues.Files;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Benchmarks;
 
 /// <summary>Queue entry encode/decode (JSON metadata + raw message, framed and checksummed) and file names.</summary>

@@ -38,6 +38,9 @@ public static class MessageDataKeys
 
     /// <summary>The size of the message as received.</summary>
     public const string OriginalSize = "original_size";
+
+    /// <summary>Set by an operator's requeue (<c>bad requeue</c>, the inspection surface): <c>QUEUE/ID</c> the entry came from.</summary>
+    public const string RequeuedFrom = "requeued_from";
 }
 
 /// <summary>Keys of the nested error record stored under <see cref="MessageDataKeys.Error"/>.</summary>

@@ -62,7 +62,7 @@ public static class BadCommand
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);
             var report = await Entries(environment).ReadAsync(result.GetRequiredValue(nameArgument), cancellationToken).ConfigureAwait(false);
             var now = environment.Services.Clock.GetUtcNow();
-            await Console.Out.WriteAsync(EntryReportWriter.ToText(report, $"{RunnerHost.Queues.QueueNames.Bad}/{report.Id}{PreservedEntries.Extension}", now)).ConfigureAwait(false);
+            await Console.Out.WriteAsync(EntryReportWriter.ToText(report, $"{RunnerHost.Queues.QueueNames.Bad}/{report.Id}", now)).ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return command;

@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Queues;
 
-using RunnerHost.Host.Queues.Files;
+
+using RunnerHost.Host.IO;
 
 namespace RunnerHost.Host.Diagnostics;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using RunnerHost.Host.Cli;
 using RunnerHost.Host.Composition;
-using RunnerHost.Host.Queues.Files;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
@@ -25,7 +24,7 @@ public static class OperationArguments
     public static string PreservedName(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string name = text.EndsWith(PreservedEntries.Extension, StringComparison.Ordinal) ? text[..^PreservedEntries.Extension.Length] : text;
+        string name = text;
         RejectPathLike(name, "entry name");
         // A quarantined name may start with a dot (".5+<digest>" is one the runner moved there).
         if (name.Length == 0 || name == "." || name.Any(char.IsControl))

@@ -1,6 +1,6 @@
 using RunnerHost.Host.Cli;
-using RunnerHost.Host.Queues.Files;
 using RunnerHost.Inspection;
+using RunnerHost.Messages;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Operations;
@@ -26,11 +26,8 @@ public sealed class PreservedEntryException : Exception
 /// <summary>The <c>bad</c> command's view of the bad queue, through the inspection surface: list, check names, requeue, purge.</summary>
 public sealed class PreservedEntries(IQueueInspector inspector)
 {
-    /// <summary>The extension a preserved entry's name may be given with.</summary>
-    public const string Extension = QueueDirectoryScan.PreservedExtension;
-
     /// <summary>The metadata key naming the preserved entry a requeued message came from.</summary>
-    public const string RequeuedFromKey = FileQueueInspector.RequeuedFromKey;
+    public const string RequeuedFromKey = MessageDataKeys.RequeuedFrom;
 
     /// <summary>Every preserved entry, oldest first.</summary>
     public async Task<IReadOnlyList<EntrySummary>> ListAsync(CancellationToken cancellationToken)
@@ -51,14 +48,9 @@ public sealed class PreservedEntries(IQueueInspector inspector)
     public async Task<IReadOnlyList<StrayEntry>> ListStraysAsync(CancellationToken cancellationToken) =>
         (await inspector.SummarizeAsync(QueueNames.Bad, cancellationToken).ConfigureAwait(false)).Strays;
 
-    /// <summary>The id of an existing entry, from a name given with or without <c>.psv</c>; a <see cref="UsageException"/> when there is none.</summary>
-    public async Task<string> IdOfAsync(string name, CancellationToken cancellationToken)
-    {
-        string id = OperationArguments.PreservedName(name);
-        return await inspector.ReadAsync(QueueNames.Bad, id, cancellationToken).ConfigureAwait(false) is not null
-            ? id
-            : throw new UsageException($"no preserved entry {name} in {QueueNames.Bad}");
-    }
+    /// <summary>The id of an existing entry, from a name as <c>bad list</c> prints it (or as its back end names it); a <see cref="UsageException"/> when there is none.</summary>
+    public async Task<string> IdOfAsync(string name, CancellationToken cancellationToken) =>
+        (await ReadAsync(name, cancellationToken).ConfigureAwait(false)).Id;
 
     /// <summary>Reads an entry (for <c>bad show</c>); a <see cref="UsageException"/> when there is none.</summary>
     public async Task<EntryInspection> ReadAsync(string name, CancellationToken cancellationToken) =>

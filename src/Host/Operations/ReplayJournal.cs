@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using RunnerHost.Host.Queues.Files;
+
+using RunnerHost.Host.IO;
 
 namespace RunnerHost.Host.Operations;
 

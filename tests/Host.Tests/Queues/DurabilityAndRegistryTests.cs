@@ -3,6 +3,8 @@ using RunnerHost.Host.Queues;
 using RunnerHost.Messages;
 using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Tests.Queues;
 
 [TestFixture]

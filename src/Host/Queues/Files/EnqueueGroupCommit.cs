@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>

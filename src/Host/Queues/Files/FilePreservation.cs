@@ -3,6 +3,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Messages;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>Moves files into the bad directory as <c>&lt;name&gt;.psv</c> (unique) with a <c>.reason</c> sidecar.</summary>

@@ -1,3 +1,5 @@
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>The real file system behind <see cref="IPublishOperations"/>.</summary>

@@ -4,6 +4,8 @@ using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>Where one queue of the file back end lives and how many slices its runner has.</summary>
@@ -20,7 +22,7 @@ public sealed record FileQueueLayout(string Name, string Directory, int SliceCou
 public sealed class FileQueueInspector : IQueueInspector
 {
     /// <summary>The metadata key naming the entry a requeued message came from (<c>bad/NAME.psv</c>).</summary>
-    public const string RequeuedFromKey = "requeued_from";
+    public const string RequeuedFromKey = MessageDataKeys.RequeuedFrom;
 
     private readonly Dictionary<string, FileQueueLayout> _layouts;
     private readonly SwitchboardRegistry _queues;
@@ -44,6 +46,7 @@ public sealed class FileQueueInspector : IQueueInspector
     public bool IsEntryId(string queue, string id, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
     {
         ArgumentNullException.ThrowIfNull(id);
+        id = Normalize(queue, id);
         if (IsBad(queue))
         {
             problem = IsSafeId(id) ? null : "not a file name in bad";
@@ -99,6 +102,7 @@ public sealed class FileQueueInspector : IQueueInspector
     public Task<EntryInspection?> ReadAsync(string queue, string id, CancellationToken cancellationToken = default)
     {
         var layout = Layout(queue);
+        id = Normalize(queue, id);
         cancellationToken.ThrowIfCancellationRequested();
         if (!IsSafeId(id))
         {
@@ -153,6 +157,7 @@ public sealed class FileQueueInspector : IQueueInspector
     public async Task<DiscardOutcome> DiscardAsync(string queue, string id, CancellationToken cancellationToken = default)
     {
         var layout = Layout(queue);
+        id = Normalize(queue, id);
         cancellationToken.ThrowIfCancellationRequested();
         if (!IsSafeId(id))
         {
@@ -196,6 +201,7 @@ public sealed class FileQueueInspector : IQueueInspector
     public async Task<string> RequeueAsync(string queue, string id, string targetQueue, CancellationToken cancellationToken = default)
     {
         var layout = Layout(queue);
+        id = Normalize(queue, id);
         var target = _queues.Get(targetQueue);
         if (IsBad(targetQueue))
         {
@@ -450,6 +456,10 @@ public sealed class FileQueueInspector : IQueueInspector
     private static string Digest(string id) => id[(id.IndexOf('+', StringComparison.Ordinal) + 1)..];
 
     private static bool IsBad(string queue) => queue == RunnerHost.Queues.QueueNames.Bad;
+
+    // A preserved entry may be named as its file is (NAME.psv), as operators see it in the directory.
+    private static string Normalize(string queue, string id) =>
+        IsBad(queue) && id.EndsWith(QueueDirectoryScan.PreservedExtension, StringComparison.Ordinal) ? id[..^QueueDirectoryScan.PreservedExtension.Length] : id;
 
     private static string[] Extensions(string queue) => IsBad(queue)
         ? [QueueDirectoryScan.PreservedExtension]

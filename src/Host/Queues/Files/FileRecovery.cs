@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>

@@ -3,6 +3,8 @@ using MimeKit;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>

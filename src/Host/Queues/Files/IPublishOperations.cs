@@ -1,3 +1,5 @@
+using RunnerHost.Host.IO;
+
 namespace RunnerHost.Host.Queues.Files;
 
 /// <summary>The file-system steps of an <see cref="EnqueueGroupCommit"/>; replaced in tests to check their order.</summary>

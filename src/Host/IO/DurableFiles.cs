@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Host.IO;
 
 /// <summary>
 /// Durable publication of files: write a temporary file, fsync it, rename it into place, fsync the
@@ -73,7 +73,7 @@ public static partial class DurableFiles
 
     /// <summary>
     /// Writes <paramref name="content"/> to the new file <paramref name="temporaryPath"/> and starts
-    /// its writeback without waiting, for an <see cref="EnqueueGroupCommit"/> to fsync and rename
+    /// its writeback without waiting, for an <see cref="Queues.Files.EnqueueGroupCommit"/> to fsync and rename
     /// to <paramref name="finalPath"/>. A failed write deletes the temporary file.
     /// </summary>
     public static PendingFile WritePending(string temporaryPath, string finalPath, ReadOnlySpan<byte> content)
@@ -165,7 +165,7 @@ public static partial class DurableFiles
     /// <summary>
     /// The first half of <see cref="Publish"/>: write and (when asked) fsync <paramref name="tempPath"/>,
     /// then rename it to <paramref name="finalPath"/>. The rename is durable only after a directory
-    /// fsync; durable enqueues use <see cref="WritePending"/> and an <see cref="EnqueueGroupCommit"/> instead.
+    /// fsync; durable enqueues use <see cref="WritePending"/> and an <see cref="Queues.Files.EnqueueGroupCommit"/> instead.
     /// </summary>
     public static void WriteAndRename(string tempPath, string finalPath, ReadOnlySpan<byte> content, bool fsync, bool replaceExisting = false)
     {

@@ -1,10 +1,10 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Host.IO;
 
 /// <summary>
 /// A queue file written under its temporary name, still open and not yet fsynced, waiting to be
-/// made durable and renamed to <see cref="FinalPath"/> by an <see cref="EnqueueGroupCommit"/>.
+/// made durable and renamed to <see cref="FinalPath"/> by an <see cref="Queues.Files.EnqueueGroupCommit"/>.
 /// </summary>
 public sealed class PendingFile : IDisposable
 {

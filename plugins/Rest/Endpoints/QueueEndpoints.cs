@@ -40,7 +40,7 @@ internal static class QueueEndpoints
             return TypedResults.Ok(queues);
         }).Require(Exposure.Summary);
 
-        app.MapGet("/queues/{name}", async (string name, HttpRequest request, IQueueInspector inspector, CancellationToken cancellationToken) =>
+        app.MapGet("/queues/{name}", async (string name, HttpRequest request, HttpContext http, IQueueInspector inspector, CancellationToken cancellationToken) =>
         {
             if (!inspector.QueueNames.Contains(name, StringComparer.Ordinal))
             {
@@ -53,12 +53,14 @@ internal static class QueueEndpoints
             }
 
             var page = await inspector.ListAsync(name, query, cancellationToken).ConfigureAwait(false);
+            // A preserved entry's reason can quote an exception message: content, shown with the token only.
+            bool withReasons = BearerToken.Check(http, Exposure.Content) is null;
             return Results.Ok(new
             {
                 name,
                 total = page.Total,
                 offset = query.Offset,
-                entries = page.Entries.Select(e => new { filebase = e.Id, due = e.Due, state = StateName(e.State), size = e.Size, preservedAt = e.PreservedAt, reason = e.Reason }).ToList(),
+                entries = page.Entries.Select(e => new { filebase = e.Id, due = e.Due, state = StateName(e.State), size = e.Size, preservedAt = e.PreservedAt, reason = withReasons ? e.Reason : null }).ToList(),
             });
         }).Require(Exposure.Summary);
 

@@ -39,7 +39,7 @@ public static class MessageDataKeys
     /// <summary>The size of the message as received.</summary>
     public const string OriginalSize = "original_size";
 
-    /// <summary>Set by an operator's requeue (<c>bad requeue</c>, the inspection surface): <c>QUEUE/ID</c> the entry came from.</summary>
+    /// <summary>Set by an operator's requeue (<c>bad requeue</c>, the inspection surface): where the entry came from: <c>QUEUE/ID</c>, or the preserved entry's name in <c>bad</c> (<c>bad/NAME.psv</c>).</summary>
     public const string RequeuedFrom = "requeued_from";
 }
 

@@ -4,7 +4,7 @@ namespace RunnerHost.Operations;
 /// The host's shunt replay (the <c>unshunt</c> command's), offered to plugins: each entry's exact bytes
 /// go to its <c>whichq</c> (default <c>in</c>) with the replay metadata (<c>error</c> moved to
 /// <c>last_error</c>, <c>whichq</c> removed, <c>replayed_from</c>, <c>replay_count</c> + 1), are recorded
-/// in <c>shunt/replayed.journal</c> and only then leave shunt. An entry already in the journal is
+/// in the host's replay journal (<c>$var_dir/replayed.journal</c>) and only then leave shunt. An entry already in the journal is
 /// refused, so a message is never replayed twice. Replays of one process run one at a time.
 /// </summary>
 public interface IShuntReplay

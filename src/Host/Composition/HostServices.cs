@@ -35,7 +35,7 @@ public sealed class HostServices : IDisposable
         Clock = clock ?? TimeProvider.System;
         Events = new RunnerEvents(loggerFactory.CreateLogger<RunnerEvents>());
         _backend = new FileQueueBackend(configuration, loggerFactory, Clock);
-        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, Clock, loggerFactory);
+        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, _backend.EarlierReplayJournal, Clock, loggerFactory);
         Metrics = new HostMetricsExporter(configuration, _backend.Inspector);
     }
 

@@ -28,6 +28,7 @@ public sealed class RunnerActivator : IAsyncDisposable
         _configurationLogger = services.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
         var builder = new ContainerBuilder();
         builder.RegisterInstance(services.Queues).ExternallyOwned();
+        builder.RegisterInstance(services.Inspector).ExternallyOwned();
         builder.RegisterInstance(services.Lists).ExternallyOwned();
         builder.RegisterInstance(services.Events).ExternallyOwned();
         builder.RegisterInstance(services.Clock).ExternallyOwned();

@@ -30,13 +30,22 @@ public sealed class ReplayJournal
 
     public string Path { get; }
 
-    /// <summary>Reads the journal in <paramref name="varDirectory"/> (empty when there is none yet).</summary>
-    public static ReplayJournal Open(string varDirectory, bool fsync = true)
+    /// <summary>
+    /// Reads the journal in <paramref name="varDirectory"/> (empty when there is none yet), and the records
+    /// of <paramref name="earlierJournal"/> when given: where an earlier version kept it, so that an upgrade
+    /// never forgets a replay. New records go to the journal in <paramref name="varDirectory"/> only.
+    /// </summary>
+    public static ReplayJournal Open(string varDirectory, bool fsync = true, string? earlierJournal = null)
     {
         var journal = new ReplayJournal(System.IO.Path.Combine(varDirectory, FileName), fsync);
-        if (File.Exists(journal.Path))
+        foreach (string? path in new[] { earlierJournal, journal.Path })
         {
-            foreach (var line in File.ReadLines(journal.Path))
+            if (path is null || !File.Exists(path))
+            {
+                continue;
+            }
+
+            foreach (var line in File.ReadLines(path))
             {
                 var fields = line.Split(' ');
                 if (fields.Length == 4)

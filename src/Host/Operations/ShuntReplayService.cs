@@ -9,7 +9,7 @@ namespace RunnerHost.Host.Operations;
 /// <see cref="IShuntReplay"/> for plugins: the <c>unshunt</c> command's replay (<see cref="ShuntReplayer"/>,
 /// same journal, same metadata) over the host's queues. Replays of this process run one at a time.
 /// </summary>
-public sealed class ShuntReplayService(IQueueRegistry queues, IQueueInspector inspector, string varDirectory, TimeProvider clock, ILoggerFactory loggerFactory) : IShuntReplay, IDisposable
+public sealed class ShuntReplayService(IQueueRegistry queues, IQueueInspector inspector, string varDirectory, string? earlierJournal, TimeProvider clock, ILoggerFactory loggerFactory) : IShuntReplay, IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private readonly ILogger _logger = loggerFactory.CreateLogger("RunnerHost.Operations.ShuntReplay");
@@ -34,7 +34,7 @@ public sealed class ShuntReplayService(IQueueRegistry queues, IQueueInspector in
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var replayer = new ShuntReplayer(inspector, queues, ReplayJournal.Open(varDirectory), clock, TextWriter.Null, TextWriter.Null);
+            var replayer = new ShuntReplayer(inspector, queues, ReplayJournal.Open(varDirectory, earlierJournal: earlierJournal), clock, TextWriter.Null, TextWriter.Null);
             var outcomes = await replayer.ReplayAsync(filebases, cancellationToken).ConfigureAwait(false);
             foreach (var outcome in outcomes.Where(o => o.Status == ShuntReplayStatus.Replayed))
             {

@@ -69,6 +69,22 @@ public sealed class UnshuntTests
     }
 
     [Test]
+    public async Task A_journal_where_an_earlier_version_kept_it_still_refuses_its_entries()
+    {
+        await ShuntedEntries.AddAsync(_host, "twice");
+        string shunted = _host.Queue("shunt").GetFiles()[0];
+        string earlier = Path.Combine(_host.QueueDir, "shunt", "replayed.journal");
+        await File.WriteAllTextAsync(earlier, $"{shunted} in 1700000000.0+{new string('a', 40)} 2026-01-01T00:00:00Z\n");
+
+        var result = await HostProcess.RunAsync(_host.Root, null, "unshunt", "-C", _host.ConfigFile);
+
+        Assert.That(result.ExitCode, Is.EqualTo(1), result.ToString());
+        Assert.That(result.Stderr, Does.Contain($"Cannot unshunt message {shunted}: already replayed to in"));
+        Assert.That(_host.Queue("shunt").GetFiles(), Is.EqualTo(new[] { shunted }));
+        Assert.That(_host.CheckQueueFiles("in"), Is.EqualTo("empty"));
+    }
+
+    [Test]
     public async Task A_second_unshunt_after_processing_replays_nothing()
     {
         await ShuntedEntries.AddAsync(_host, "once");

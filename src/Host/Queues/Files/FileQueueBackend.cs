@@ -41,6 +41,9 @@ public sealed class FileQueueBackend : IQueueBackend
     /// <summary>The directory preserved entries go to: the <c>bad</c> queue's path.</summary>
     public string BadDirectory => DirectoryOf(QueueNames.Bad);
 
+    /// <summary>Where versions before contract 2 kept the unshunt journal: in the shunt queue's directory (still read, never written).</summary>
+    public string EarlierReplayJournal => Path.Combine(DirectoryOf(QueueNames.Shunt), QueueDirectoryScan.ReplayJournalName);
+
     /// <summary>The directory of a queue: its section's <c>path</c>, else <c>queue_dir/NAME</c>.</summary>
     public string DirectoryOf(string name) => _configuration.TryGetRunner(name, out var runner) && runner.QueuePath is { } path
         ? path

@@ -57,7 +57,7 @@ public static class QueueDirectoryScan
     /// <summary>The suffix of a preserved entry's reason sidecar.</summary>
     public const string ReasonSuffix = ".reason";
 
-    /// <summary>The shunt queue's replay journal (see the unshunt command).</summary>
+    /// <summary>The unshunt journal as versions before contract 2 kept it in the shunt directory (now in <c>$var_dir</c>); not a stray.</summary>
     public const string ReplayJournalName = "replayed.journal";
 
     /// <summary>Lists and classifies <paramref name="directory"/>; empty when it does not exist or cannot be read.</summary>

@@ -2,7 +2,7 @@
 # Installs the outside programs the tests drive, when missing. Needs root for apt-get (CI runs as root).
 set -euo pipefail
 missing=()
-for tool in python3 swaks curl; do
+for tool in python3 swaks curl nats-server; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -1,6 +1,10 @@
 namespace RunnerHost.Queues;
 
-/// <summary>One pass over the due entries of a slice: taken one lease at a time, in FIFO order.</summary>
+/// <summary>
+/// One pass over the due entries of a slice: taken one lease at a time, in FIFO order. End each lease
+/// before taking the next: a back end may hand out only one unended entry per slice at a time (the
+/// JetStream back end does, to keep FIFO order across hosts), and then ends the pass early.
+/// </summary>
 public interface IQueuePass
 {
     /// <summary>How many entries were due when the pass started.</summary>

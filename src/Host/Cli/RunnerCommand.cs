@@ -110,6 +110,15 @@ public static class RunnerCommand
             : null;
         // The master learns of each incarnation (ready again after a reload) and of what plugin version runs.
         runner.Started += () => link?.ReportReady();
+        runner.Waiting += reason =>
+        {
+            if (link is null)
+            {
+                logger.LogInformation("{Runner} slice {Slice}/{Count}: {Reason}", settings.Name, spec.Slice, spec.Count, reason);
+            }
+
+            link?.ReportWaiting(null, reason);
+        };
         runner.PluginStateChanged += state => link?.ReportPlugin(state);
 
         // Held for the whole run, across plugin reloads (and by the kernel until this process is gone);

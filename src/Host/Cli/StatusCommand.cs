@@ -150,7 +150,7 @@ public static class StatusCommand
         var (state, _) => state.ToString().ToLowerInvariant(),
     };
 
-    private static string Waiting(SliceStatus slice, int masterPid) => slice.WaitingForPid switch
+    private static string Waiting(SliceStatus slice, int masterPid) => slice.WaitingFor ?? slice.WaitingForPid switch
     {
         { } holder when holder == masterPid => string.Create(CultureInfo.InvariantCulture, $"waiting for its previous instance (pid {holder}: an abandoned thread of this master) to exit"),
         { } holder => string.Create(CultureInfo.InvariantCulture, $"waiting for its previous instance (pid {holder}) to exit"),

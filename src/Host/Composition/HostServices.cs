@@ -8,6 +8,7 @@ using RunnerHost.Host.Operations;
 using RunnerHost.Host.Engine;
 using RunnerHost.Host.Queues;
 using RunnerHost.Host.Queues.Files;
+using RunnerHost.Host.Queues.JetStream;
 using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
@@ -22,7 +23,7 @@ namespace RunnerHost.Host.Composition;
 /// </summary>
 public sealed class HostServices : IDisposable
 {
-    private readonly FileQueueBackend _backend;
+    private readonly IQueueBackend _backend;
     private readonly ShuntReplayService _shuntReplay;
     private IListManager? _lists;
 
@@ -34,8 +35,10 @@ public sealed class HostServices : IDisposable
         LoggerFactory = loggerFactory;
         Clock = clock ?? TimeProvider.System;
         Events = new RunnerEvents(loggerFactory.CreateLogger<RunnerEvents>());
-        _backend = new FileQueueBackend(configuration, loggerFactory, Clock);
-        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, _backend.EarlierReplayJournal, Clock, loggerFactory);
+        _backend = configuration.QueueBackend.Backend == QueueBackendKind.JetStream
+            ? new JetStreamQueueBackend(configuration, loggerFactory, Clock)
+            : new FileQueueBackend(configuration, loggerFactory, Clock);
+        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, (_backend as FileQueueBackend)?.EarlierReplayJournal, Clock, loggerFactory);
         Metrics = new HostMetricsExporter(configuration, _backend.Inspector);
     }
 
@@ -50,8 +53,10 @@ public sealed class HostServices : IDisposable
     /// <summary>Where the queues live.</summary>
     public IQueueBackend Backend => _backend;
 
-    /// <summary>The file back end itself, for its own tools (<c>qfile</c>) and the tests.</summary>
-    public FileQueueBackend Files => _backend;
+    /// <summary>The file back end itself, for its own tools and the tests.</summary>
+    /// <exception cref="InvalidOperationException">The queues are on another back end.</exception>
+    public FileQueueBackend Files => _backend as FileQueueBackend
+        ?? throw new InvalidOperationException($"the queues are on the {Configuration.QueueBackend.Backend} back end ([queues] backend), not in files");
 
     /// <summary>Every configured queue, to enqueue into.</summary>
     public IQueueRegistry Queues => _backend.Queues;

@@ -14,6 +14,7 @@ namespace RunnerHost.Host.Composition;
 /// after it) and started again on the new version. A version that does not load, or whose runner cannot
 /// be created, is reported (log, <see cref="PluginState"/>) and the old version runs on.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The stop source holds no timer; a stop may arrive at any moment until the process exits.")]
 public sealed class ReloadingRunner
 {
     private static readonly TimeSpan QuietPeriod = TimeSpan.FromMilliseconds(500);
@@ -34,6 +35,8 @@ public sealed class ReloadingRunner
     private bool _preparing;
     private bool _prepareAgain;
     private PluginRunState? _state;
+    // Ends a wait to open the slice; never disposed: a stop may arrive at any moment, and it holds no timer.
+    private readonly CancellationTokenSource _stopped = new();
 
     /// <exception cref="ConfigurationValueException"><c>plugin_reload</c> is neither auto nor manual.</exception>
     public ReloadingRunner(HostServices services, RunnerSettings settings, int slice, int sliceCount, ILogger logger)
@@ -52,6 +55,9 @@ public sealed class ReloadingRunner
 
     /// <summary>Raised each time a runner incarnation is created and about to run (after every reload too).</summary>
     public event Action? Started;
+
+    /// <summary>Raised, with one line, while the slice waits to open (for the queue back end, or another host's claim on the slice).</summary>
+    public event Action<string>? Waiting;
 
     /// <summary>Raised when <see cref="PluginState"/> changes.</summary>
     public event Action<PluginRunState>? PluginStateChanged;
@@ -78,6 +84,7 @@ public sealed class ReloadingRunner
         {
             _stopRequested = true;
             _current?.RequestStop();
+            _stopped.Cancel();
         }
     }
 
@@ -93,7 +100,18 @@ public sealed class ReloadingRunner
             SetState(generation.State());
             while (true)
             {
-                using var runner = await RunnerDriver.OpenAsync(_services, instance.Runner, _settings, cancellationToken).ConfigureAwait(false);
+                RunnerDriver runnerDriver;
+                try
+                {
+                    using var stopOrCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopped.Token);
+                    runnerDriver = await RunnerDriver.OpenAsync(_services, instance.Runner, _settings, stopOrCancel.Token, reason => Waiting?.Invoke(reason)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (StopRequested || cancellationToken.IsCancellationRequested)
+                {
+                    return; // stopped while waiting to open: nothing was in hand
+                }
+
+                using var runner = runnerDriver;
                 Attach(runner);
                 if (once)
                 {

@@ -42,6 +42,9 @@ public sealed class HostConfiguration
     /// <summary>A plugin list manager that replaces <see cref="Lists"/>, when <c>[lists] manager</c> names one.</summary>
     public ListManagerSettings? ListManager { get; }
 
+    /// <summary>The <c>[queues]</c> section: which back end holds the queues (files unless set).</summary>
+    public QueueBackendSettings QueueBackend { get; init; } = QueueBackendSettings.FileDefault;
+
     /// <summary>
     /// Problems that do not stop the configuration from working, one line each naming file and line:
     /// no configuration file found, a repeated or unknown section, a near-miss of a RunnerHost key.

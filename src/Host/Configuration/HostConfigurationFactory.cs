@@ -27,8 +27,10 @@ internal static class HostConfigurationFactory
         var runners = ReadRunners(root, index, variables, warnings, out var pluginKeys);
         CheckSharedQueues(runners);
         var lists = ListSectionReader.Read(root, index);
+        var queues = QueueBackendSettings.Read(ReadSection(root, QueueBackendSettings.Section), key => index.Describe(QueueBackendSettings.Section, key));
         return new HostConfiguration(configFile, paths, runners, root, lists, ReadListManager(root, index, variables))
         {
+            QueueBackend = queues,
             Warnings = warnings,
             PluginKeys = pluginKeys,
         };
@@ -66,7 +68,7 @@ internal static class HostConfigurationFactory
     /// <summary>Sections no part of RunnerHost reads: ignored, with a warning (a misspelt <c>[runners.in]</c> would otherwise just not run).</summary>
     private static IEnumerable<string> UnknownSections(ConfigurationIndex index)
     {
-        string[] plain = [PathVariables.Section, ListsSection];
+        string[] plain = [PathVariables.Section, ListsSection, QueueBackendSettings.Section];
         string[] prefixes = ["runner", "list"];
         foreach (var section in index.Sections)
         {
@@ -84,7 +86,7 @@ internal static class HostConfigurationFactory
                 ? KeySuggestion.Closest(section, plain)
                 : KeySuggestion.Closest(prefix, prefixes) is { } close ? close + section[dot..] : null;
             string hint = suggestion is null ? string.Empty : $"; did you mean [{suggestion}]?";
-            yield return $"{index.GetSectionOrigin(section)}: [{section}]: unknown section, ignored (known: [paths], [lists], [list.NAME], [runner.NAME]){hint}";
+            yield return $"{index.GetSectionOrigin(section)}: [{section}]: unknown section, ignored (known: [paths], [queues], [lists], [list.NAME], [runner.NAME]){hint}";
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class RunnerDriver : IRunningRunner, IDisposable
 
     /// <summary>Prepares <paramref name="runner"/> to run; a queue runner's slice is opened and recovered (the caller holds the slice lock).</summary>
     /// <exception cref="RunnerCreationException">A queue runner whose section has no queue.</exception>
-    public static async Task<RunnerDriver> OpenAsync(HostServices services, RunnerBase runner, RunnerSettings settings, CancellationToken cancellationToken)
+    public static async Task<RunnerDriver> OpenAsync(HostServices services, RunnerBase runner, RunnerSettings settings, CancellationToken cancellationToken, Action<string>? waiting = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(runner);
@@ -47,7 +47,7 @@ public sealed class RunnerDriver : IRunningRunner, IDisposable
                 var outcomes = services.Outcomes;
                 string sliceName = $"{runner.Slice}/{runner.SliceCount}";
                 var slice = await services.Backend.OpenSliceAsync(
-                    settings, runner.Slice, runner.SliceCount, () => outcomes?.Record(settings.Name, sliceName, EntryOutcome.Preserved, TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
+                    settings, runner.Slice, runner.SliceCount, new SliceHooks(() => outcomes?.Record(settings.Name, sliceName, EntryOutcome.Preserved, TimeSpan.Zero), waiting), cancellationToken).ConfigureAwait(false);
                 var loop = new QueueRunnerLoop(queueRunner, slice, services.Lists, services.Events, logger, services.Clock, services.Outcomes);
                 return new RunnerDriver(loop, loop.RunAsync, slice);
             default:

@@ -130,7 +130,7 @@ public sealed class ChildProcessWorker : ISliceWorker
                 switch (HeartbeatLine.TryParse(line))
                 {
                     case { Type: HeartbeatLine.Waiting } waiting:
-                        _waiting = new SliceWait(waiting.Holder is > 0 ? waiting.Holder : null, _clock.GetUtcNow());
+                        _waiting = new SliceWait(waiting.Holder is > 0 ? waiting.Holder : null, _clock.GetUtcNow(), waiting.Reason is { } why ? FailureText.OneLine(why) : null);
                         break;
                     case { Type: HeartbeatLine.Failed, Reason: { } reason }:
                         _failure = FailureText.OneLine(reason);

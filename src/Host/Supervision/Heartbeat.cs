@@ -7,7 +7,7 @@ namespace RunnerHost.Host.Supervision;
 public sealed record Heartbeat(DateTimeOffset ReceivedAt, DateTimeOffset? LastLoop, string? InFlight, DateTimeOffset? InFlightSince);
 
 /// <summary>A slice waiting for the lock of its previous instance, held by <paramref name="HolderPid"/> (null when unknown).</summary>
-public sealed record SliceWait(int? HolderPid, DateTimeOffset Since);
+public sealed record SliceWait(int? HolderPid, DateTimeOffset Since, string? Reason = null);
 
 /// <summary>
 /// One line a supervised child writes on its stdout: <c>{"type":"waiting","holder":PID}</c> while its

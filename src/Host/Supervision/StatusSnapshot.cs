@@ -38,7 +38,7 @@ public sealed record StatusSnapshot(int MasterPid, DateTimeOffset MasterStartedA
 /// <summary>
 /// One slice in the status. <c>NextStartAt</c>: when a slice in backoff starts again, or when a failed
 /// one is retried (failed_retry_interval). <c>WaitingForPid</c>: while waiting, the pid its previous
-/// instance recorded in the slice lock. <c>Plugin</c> and <c>PluginVersion</c>: the runner's plugin and
+/// instance recorded in the slice lock; <c>WaitingFor</c>: what else it waits for, in one line (the queue back end, or the host and pid holding the slice). <c>Plugin</c> and <c>PluginVersion</c>: the runner's plugin and
 /// the version running; <c>PluginError</c>: why the last reload of it failed while that version runs on.
 /// </summary>
 public sealed record SliceStatus(
@@ -61,6 +61,7 @@ public sealed record SliceStatus(
     int? QueueDepth = null,
     double? OldestEntryAgeSeconds = null,
     int? WaitingForPid = null,
+    string? WaitingFor = null,
     string? Plugin = null,
     string? PluginVersion = null,
     string? PluginError = null);

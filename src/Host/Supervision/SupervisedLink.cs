@@ -47,7 +47,7 @@ public sealed class SupervisedLink : IAsyncDisposable
     }
 
     /// <summary>Tells the master the slice waits for its previous instance, <paramref name="holderPid"/>, to release the slice lock.</summary>
-    public void ReportWaiting(int? holderPid) => Write(new HeartbeatLine(HeartbeatLine.Waiting, Holder: holderPid));
+    public void ReportWaiting(int? holderPid, string? reason = null) => Write(new HeartbeatLine(HeartbeatLine.Waiting, Holder: holderPid, Reason: reason));
 
     /// <summary>
     /// Tells the master, in one line on stdout, why this child cannot start, just before it exits 3 or 4

@@ -95,6 +95,7 @@ public sealed class Supervisor : IDisposable
                 beat?.InFlightSince,
                 s.QueueDirectory,
                 WaitingForPid: s.Waiting?.HolderPid,
+                WaitingFor: s.Waiting?.Reason,
                 Plugin: plugin?.Plugin,
                 PluginVersion: plugin?.Version,
                 PluginError: plugin?.ReloadError);

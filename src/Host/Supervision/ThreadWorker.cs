@@ -155,7 +155,12 @@ public sealed class ThreadWorker : ISliceWorker
             try
             {
                 var runner = new ReloadingRunner(_services, _settings, _slice.Slice, _slice.Count, _logger);
-                runner.Started += () => _ready = true;
+                runner.Started += () =>
+                {
+                    _waiting = null;
+                    _ready = true;
+                };
+                runner.Waiting += reason => _waiting = new SliceWait(null, _clock.GetUtcNow(), FailureText.OneLine(reason));
                 _runner = runner;
                 await runner.RunAsync(once: false, _hardStop.Token).ConfigureAwait(false);
                 return new WorkerExit(0, Watchdog: _watchdog);

@@ -48,6 +48,21 @@ public sealed class QueueContractTests(Func<QueueBackendUnderTest> create)
         return leases;
     }
 
+    // As a runner takes them: each lease ended before the next is taken (IQueuePass: a back end may
+    // hand out one unacknowledged entry per slice at a time).
+    private static async Task<List<string>> DrainAsync(IQueueSlice slice)
+    {
+        var pass = await slice.StartPassAsync();
+        var taken = new List<string>();
+        while (await pass.TakeNextAsync() is { } lease)
+        {
+            taken.Add(lease.Entry.Id + " " + lease.Entry.Message.Subject);
+            await lease.CompleteAsync();
+        }
+
+        return taken;
+    }
+
     [Test]
     public async Task Entries_are_taken_in_FIFO_order_of_their_due_time()
     {
@@ -59,10 +74,9 @@ public sealed class QueueContractTests(Func<QueueBackendUnderTest> create)
         }
 
         using var slice = await _backend.OpenSliceAsync(0, 1);
-        var taken = await TakeAllAsync(slice);
+        var taken = await DrainAsync(slice);
 
-        Assert.That(taken.Select(l => l.Entry.Id), Is.EqualTo(ids));
-        Assert.That(taken.Select(l => l.Entry.Message.Subject), Is.EqualTo(ids.Select((_, i) => $"m{i}")));
+        Assert.That(taken, Is.EqualTo(ids.Select((id, i) => $"{id} m{i}")));
     }
 
     [Test]
@@ -78,12 +92,7 @@ public sealed class QueueContractTests(Func<QueueBackendUnderTest> create)
         for (int s = 0; s < QueueBackendUnderTest.SliceCount; s++)
         {
             using var slice = await _backend.OpenSliceAsync(s, QueueBackendUnderTest.SliceCount);
-            var leases = await TakeAllAsync(slice);
-            bySlice.Add([.. leases.Select(l => l.Entry.Id)]);
-            foreach (var lease in leases)
-            {
-                await lease.CompleteAsync();
-            }
+            bySlice.Add([.. (await DrainAsync(slice)).Select(taken => taken.Split(' ')[0])]);
         }
 
         Assert.That(bySlice.SelectMany(x => x), Is.EquivalentTo(ids), "every entry in exactly one slice");
@@ -209,8 +218,8 @@ public sealed class QueueContractTests(Func<QueueBackendUnderTest> create)
         Assert.That(read.Problems, Has.Some.StartsWith("truncated"));
 
         using var slice = await _backend.OpenSliceAsync(0, 1);
-        var taken = await TakeAllAsync(slice);
-        Assert.That(taken.Select(l => l.Entry.Id), Is.EqualTo(new[] { sound }));
+        var taken = await DrainAsync(slice);
+        Assert.That(taken, Is.EqualTo(new[] { sound + " sound" }));
         var bad = (await Inspector.ListAsync(QueueNames.Bad, new EntryQuery())).Entries.Single();
         Assert.That(bad.Reason, Does.StartWith("unreadable: truncated"));
     }

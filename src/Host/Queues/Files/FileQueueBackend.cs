@@ -50,7 +50,7 @@ public sealed class FileQueueBackend : IQueueBackend
         : Path.Combine(_configuration.Paths.QueueDir, name);
 
     /// <inheritdoc/>
-    public async Task<IOwnedQueueSlice> OpenSliceAsync(RunnerSettings settings, int slice, int sliceCount, Action? preservedDamaged, CancellationToken cancellationToken)
+    public async Task<IOwnedQueueSlice> OpenSliceAsync(RunnerSettings settings, int slice, int sliceCount, SliceHooks? hooks, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.QueuePath is null)
@@ -61,7 +61,7 @@ public sealed class FileQueueBackend : IQueueBackend
         var switchboard = OpenSwitchboard(settings, slice, sliceCount);
         try
         {
-            return await FileQueueSlice.OpenAsync(switchboard, _queues, _loggerFactory.CreateLogger($"RunnerHost.Queues.{settings.Name}"), _clock, preservedDamaged, cancellationToken).ConfigureAwait(false);
+            return await FileQueueSlice.OpenAsync(switchboard, _queues, _loggerFactory.CreateLogger($"RunnerHost.Queues.{settings.Name}"), _clock, hooks?.PreservedDamaged, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

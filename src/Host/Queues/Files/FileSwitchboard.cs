@@ -24,7 +24,7 @@ public sealed class FileSwitchboard : IQueue, IDisposable
     public const int MaxBackupCount = FileRecovery.MaxBackupCount;
 
     /// <summary>The metadata schema version written on every enqueue (Mailman's).</summary>
-    public const long MetadataVersion = 3;
+    public const long MetadataVersion = NewEntry.MetadataVersion;
 
     /// <summary>Temporary files younger than this may be an enqueue in progress and are left alone by recovery.</summary>
     public static readonly TimeSpan AbandonedTempAge = FileRecovery.AbandonedTempAge;
@@ -134,18 +134,7 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         }
 
         byte[] bytes = EntryFileReader.ReadEntry(bak, Name, filebase);
-        var decoded = QueueFileFormat.Decode(bytes);
-        MimeMessage parsed;
-        try
-        {
-            using var stream = new MemoryStream(bytes, AsArraySegment(bytes, decoded.Message).Offset, decoded.Message.Length, writable: false);
-            parsed = MimeMessage.Load(stream, cancellationToken);
-        }
-        catch (FormatException ex)
-        {
-            throw new QueueEntryCorruptException($"message cannot be parsed: {ex.Message}", ex);
-        }
-
+        var (decoded, parsed) = StoredEntryDecoder.Decode(bytes, cancellationToken);
         int attempt = (int)Math.Clamp((decoded.Metadata.TryGetInt64(MessageDataKeys.BackupCount, out long restores) ? restores : 0) + 1, 1, int.MaxValue);
         return Task.FromResult(new QueueEntry(filebase, parsed, decoded.Metadata, decoded.Message, attempt));
     }
@@ -250,10 +239,8 @@ public sealed class FileSwitchboard : IQueue, IDisposable
             throw new InvalidOperationException($"Queue '{Name}' holds preserved entries and takes no new ones; enqueue into another queue ('runner-host bad requeue' moves entries out of it).");
         }
 
-        var data = PrepareMetadata(metadata, extra);
-        var now = _time.GetUtcNow();
-        var due = notBefore is { } later && later > now ? later : now;
-        CheckDueTime(now, due);
+        var data = NewEntry.PrepareMetadata(metadata, extra);
+        var due = NewEntry.DueTime(_time.GetUtcNow(), notBefore);
         string filebase = QueueFileName.Create(message, data.ListId, QueueFileName.ToUnixSeconds(due));
         byte[] file = QueueFileFormat.Encode(data, message);
         string temporary = PathOf(filebase, Ready + Temporary), final = PathOf(filebase, Ready);
@@ -266,20 +253,6 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         PendingFile? pending = null;
         InQueueDirectory(() => pending = DurableFiles.WritePending(temporary, final, file));
         return CommitAsync(pending!, filebase);
-    }
-
-    // A name every reader accepts: the clock must be sane, and a not-before time within the parser's bound.
-    private static void CheckDueTime(DateTimeOffset now, DateTimeOffset due)
-    {
-        if (QueueFileName.ToUnixSeconds(now) < QueueFileName.MinimumTime)
-        {
-            throw new InvalidOperationException($"The system clock reads {now:O}, before 2000: entries written now would be quarantined as damaged; fix the clock.");
-        }
-
-        if (due - now > QueueFileName.MaximumLead)
-        {
-            throw new ArgumentOutOfRangeException(nameof(due), due, $"A not-before time more than {QueueFileName.MaximumLead.TotalDays / 365.25:0} years ahead would never come due.");
-        }
     }
 
     // The queue directory is created on demand: when a write finds it missing, not before every enqueue.
@@ -309,37 +282,6 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         _notifier.Signal(Directory);
         return filebase;
     }
-
-    // A fresh copy: metadata, then extra (wins), version; volatile '_' keys dropped; then _parsemsg.
-    private static MessageData PrepareMetadata(MessageData? metadata, MessageData? extra)
-    {
-        var merged = metadata?.Clone() ?? [];
-        if (extra is not null)
-        {
-            foreach (var (key, value) in extra)
-            {
-                merged[key] = value;
-            }
-        }
-
-        merged[MessageDataKeys.Version] = MetadataVersion;
-        var result = new MessageData();
-        foreach (var (key, value) in merged)
-        {
-            if (!key.StartsWith('_'))
-            {
-                result[key] = value;
-            }
-        }
-
-        result[MessageDataKeys.ParseMessage] = false;
-        return result;
-    }
-
-    private static ArraySegment<byte> AsArraySegment(byte[] file, ReadOnlyMemory<byte> slice) =>
-        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(slice, out var segment) && segment.Array == file
-            ? segment
-            : throw new InvalidOperationException("The decoded message is not a slice of the file.");
 
     private static void CheckFilebase(string filebase)
     {

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using RunnerHost.Host.Configuration;
+
+namespace RunnerHost.Host.Queues.JetStream;
+
+/// <summary>
+/// The stream operations the back end is built from, each checked against nats-server 2.9.10
+/// (tests/Host.Tests/JetStream/ServerFeatureTests.cs): streams created on first use, publishes that
+/// return only with the server's acknowledgement (retried under the same message id), direct gets by
+/// subject, deletes by sequence, and paged subject listings.
+/// </summary>
+public sealed class JetStreamStore
+{
+    /// <summary>The stored sequence of a publish, and whether the server had it already (the same message id within the duplicate window).</summary>
+    public readonly record struct PublishResult(ulong Sequence, bool Duplicate);
+
+    // JetStream API error codes (nats-server's errors.json).
+    private const int NoMessageFound = 10037;
+
+    private readonly JetStreamConnection _connection;
+    private readonly QueueBackendSettings _settings;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _streams = new(StringComparer.Ordinal);
+
+    public JetStreamStore(JetStreamConnection connection, QueueBackendSettings settings, JetStreamNames names, ILogger logger)
+    {
+        _connection = connection;
+        _settings = settings;
+        _logger = logger;
+        Names = names;
+    }
+
+    public JetStreamNames Names { get; }
+
+    public JetStreamConnection Connection => _connection;
+
+    public QueueBackendSettings Settings => _settings;
+
+    /// <summary>Creates (or updates) the stream of <paramref name="queue"/> once per process.</summary>
+    public async Task EnsureStreamAsync(string queue, CancellationToken cancellationToken)
+    {
+        var ensure = _streams.GetOrAdd(queue, q => new Lazy<Task>(() => CreateStreamAsync(q)));
+        try
+        {
+            await ensure.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not cached: the next use tries again (the server may have been down).
+            _streams.TryRemove(new KeyValuePair<string, Lazy<Task>>(queue, ensure));
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Publishes and returns the stored sequence once the stream's replicas acknowledged it. A lost
+    /// acknowledgement is retried with the same <paramref name="messageId"/>, so it never stores twice.
+    /// </summary>
+    /// <exception cref="QueueBackendUnavailableException">Not connected, or no acknowledgement within publish_timeout.</exception>
+    public async Task<PublishResult> PublishAsync(string queue, string subject, byte[] data, string messageId, NatsHeaders? headers, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + _settings.PublishTimeout;
+        while (true)
+        {
+            await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var ack = await _connection.JetStream.PublishAsync(
+                    subject, data, opts: new NatsJSPubOpts { MsgId = messageId, ExpectedStream = Names.Stream(queue) }, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (ack.Error is { } error)
+                {
+                    throw new QueueBackendUnavailableException($"the queue back end refused the entry for {Names.Stream(queue)}: {error.Description} (code {error.ErrCode})");
+                }
+
+                // A duplicate: an earlier try of this very publish was stored, and that is the entry.
+                return new PublishResult(ack.Seq, ack.Duplicate);
+            }
+            catch (Exception ex) when (ex is NatsJSPublishNoResponseException or NatsJSTimeoutException or NatsNoRespondersException or TimeoutException or NatsJSApiNoResponseException || (ex is NatsException && ex is not NatsJSApiException))
+            {
+                if (DateTime.UtcNow >= deadline)
+                {
+                    throw new QueueBackendUnavailableException($"the queue back end ({_connection.Servers}) did not acknowledge the entry within {_settings.PublishTimeout.TotalSeconds:0.#}s: {ex.Message}", ex);
+                }
+
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NatsJSApiException ex)
+            {
+                throw new QueueBackendUnavailableException($"the queue back end refused the entry for {Names.Stream(queue)}: {ex.Error.Description} (code {ex.Error.ErrCode})", ex);
+            }
+        }
+    }
+
+    /// <summary>The last message on <paramref name="subject"/> (an entry's own subject holds at most one), or null.</summary>
+    public Task<StoredMessage?> GetLastAsync(string queue, string subject, CancellationToken cancellationToken) =>
+        GetAsync(queue, new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
+
+    /// <summary>The message with sequence <paramref name="sequence"/>, or null.</summary>
+    public Task<StoredMessage?> GetAsync(string queue, ulong sequence, CancellationToken cancellationToken) =>
+        GetAsync(queue, new StreamMsgGetRequest { Seq = sequence }, cancellationToken);
+
+    /// <summary>The first message matching <paramref name="filter"/> at or after <paramref name="fromSequence"/>, or null.</summary>
+    public Task<StoredMessage?> GetNextAsync(string queue, string filter, ulong fromSequence, CancellationToken cancellationToken) =>
+        GetAsync(queue, new StreamMsgGetRequest { NextBySubj = filter, Seq = Math.Max(1, fromSequence) }, cancellationToken);
+
+    /// <summary>Deletes one message; false when it was already gone.</summary>
+    public async Task<bool> DeleteAsync(string queue, ulong sequence, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await _connection.JetStream.DeleteMessageAsync(Names.Stream(queue), new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
+            return response.Success;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is NoMessageFound or 10057 || ex.Error.Code == 404 || ex.Error.Description?.Contains("not found", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Every subject matching <paramref name="filter"/> with its message count (the server pages the list; all pages are read).</summary>
+    public async Task<IReadOnlyDictionary<string, ulong>> ListSubjectsAsync(string queue, string filter, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
+        var subjects = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        int offset = 0;
+        while (true)
+        {
+            var stream = await _connection.JetStream.GetStreamAsync(Names.Stream(queue), new StreamInfoRequest { SubjectsFilter = filter, Offset = offset }, cancellationToken).ConfigureAwait(false);
+            var page = stream.Info.State.Subjects;
+            if (page is null || page.Count == 0)
+            {
+                return subjects;
+            }
+
+            foreach (var (subject, count) in page)
+            {
+                subjects[subject] = (ulong)count;
+            }
+
+            long total = stream.Info.State.NumSubjects;
+            offset += page.Count;
+            if (offset >= total)
+            {
+                return subjects;
+            }
+        }
+    }
+
+    private async Task<StoredMessage?> GetAsync(string queue, StreamMsgGetRequest request, CancellationToken cancellationToken)
+    {
+        await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+        await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
+        var stream = await _connection.JetStream.GetStreamAsync(Names.Stream(queue), cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var message = await stream.GetDirectAsync<byte[]>(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (message.Headers is { Code: 404 } || message.Headers?.Code is >= 400)
+            {
+                return null;
+            }
+
+            string? sequence = message.Headers is { } h && h.TryGetValue("Nats-Sequence", out var values) ? values[0] : null;
+            string subject = message.Headers is { } hs && hs.TryGetValue("Nats-Subject", out var subjects) ? subjects[0]! : message.Subject;
+            return ulong.TryParse(sequence, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seq)
+                ? new StoredMessage(subject, seq, message.Data ?? [], message.Headers)
+                : null;
+        }
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode == NoMessageFound || ex.Error.Code == 404)
+        {
+            return null;
+        }
+        catch (NatsNoRespondersException)
+        {
+            return null;
+        }
+    }
+
+    private async Task CreateStreamAsync(string queue)
+    {
+        var config = new StreamConfig(Names.Stream(queue), [Names.AllSubjects(queue)])
+        {
+            Retention = StreamConfigRetention.Workqueue,
+            Storage = StreamConfigStorage.File,
+            NumReplicas = _settings.Replicas,
+            DuplicateWindow = _settings.DuplicateWindow,
+            AllowDirect = true,
+            Discard = StreamConfigDiscard.New,
+        };
+        try
+        {
+            await _connection.JetStream.CreateOrUpdateStreamAsync(config).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException ex)
+        {
+            _logger.LogError("Queue back end: cannot create stream {Stream} ({Replicas} replicas) on {Servers}: {Error}", config.Name, _settings.Replicas, _connection.Servers, ex.Error.Description);
+            throw new QueueBackendUnavailableException($"cannot create stream {config.Name} with {_settings.Replicas} replica(s) on {_connection.Servers}: {ex.Error.Description}", ex);
+        }
+    }
+}

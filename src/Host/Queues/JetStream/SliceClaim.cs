@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using NATS.Client.KeyValueStore;
+
+namespace RunnerHost.Host.Queues.JetStream;
+
+/// <summary>Who works a slice, as every host reads it in the slice claims bucket.</summary>
+public sealed record SliceHolder(
+    [property: JsonPropertyName("host")] string Host,
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("since")] DateTimeOffset Since)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"host {Host} pid {Pid}");
+}
+
+/// <summary>
+/// A host's claim on one slice across every host sharing the cluster: a key in a KV bucket whose
+/// entries expire after slice_lease unless renewed. One host at a time works a slice; when its holder
+/// dies, the claim lapses and a waiting host takes the slice over. The slice's consumer (one
+/// unacknowledged entry at most) keeps FIFO order even if two hosts ever believed they held it.
+/// </summary>
+public sealed class SliceClaim : IAsyncDisposable
+{
+    private readonly INatsKVStore _store;
+    private readonly string _key;
+    private readonly byte[] _value;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _lease;
+    private readonly CancellationTokenSource _stop = new();
+    private ulong _revision;
+    private Task _renewal = Task.CompletedTask;
+    private volatile string? _lost;
+
+    private SliceClaim(INatsKVStore store, string key, byte[] value, ulong revision, TimeSpan lease, ILogger logger)
+    {
+        _store = store;
+        _key = key;
+        _value = value;
+        _revision = revision;
+        _lease = lease;
+        _logger = logger;
+    }
+
+    /// <summary>Why this host no longer holds the slice (another took it over while this one could not renew), or null.</summary>
+    public string? Lost => _lost;
+
+    /// <summary>Opens the claims bucket (created on first use).</summary>
+    public static async Task<INatsKVStore> OpenBucketAsync(JetStreamConnection connection, JetStreamNames names, int replicas, TimeSpan lease, CancellationToken cancellationToken) =>
+        await connection.KeyValue.CreateOrUpdateStoreAsync(
+            new NatsKVConfig(names.SliceBucket) { History = 1, MaxAge = lease, NumberOfReplicas = replicas, Storage = NatsKVStorageType.File },
+            cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The holder of a slice, or null when nobody holds it.</summary>
+    public static async Task<SliceHolder?> HolderAsync(INatsKVStore store, string key, CancellationToken cancellationToken)
+    {
+        var entry = await store.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return entry.Success ? Parse(entry.Value.Value) : null;
+    }
+
+    /// <summary>Waits until this host holds <paramref name="key"/>; <paramref name="waiting"/> hears who holds it meanwhile.</summary>
+    public static async Task<SliceClaim> AcquireAsync(INatsKVStore store, string key, SliceHolder me, TimeSpan lease, Action<string>? waiting, ILogger logger, CancellationToken cancellationToken)
+    {
+        byte[] value = JsonSerializer.SerializeToUtf8Bytes(me, SliceHolderJson.Default.SliceHolder);
+        SliceHolder? told = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var created = await store.TryCreateAsync(key, value, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (created.Success)
+            {
+                var claim = new SliceClaim(store, key, value, created.Value, lease, logger);
+                claim._renewal = claim.RenewAsync();
+                return claim;
+            }
+
+            var holder = await HolderAsync(store, key, cancellationToken).ConfigureAwait(false);
+            if (holder is not null && holder != told)
+            {
+                logger.LogInformation("Slice {Slice}: held by {Holder}; this host waits to take it over", key, holder);
+                waiting?.Invoke($"standby: the slice is held by {holder} (since {holder.Since:u}); taken over if that host stops renewing it for {lease.TotalSeconds:0}s");
+                told = holder;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _renewal.ConfigureAwait(false);
+        if (_lost is null)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _store.TryDeleteAsync(_key, new NatsKVDeleteOpts { Revision = _revision }, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or OperationCanceledException)
+            {
+                // It lapses by itself after slice_lease.
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private static SliceHolder? Parse(byte[]? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(value, SliceHolderJson.Default.SliceHolder);
+        }
+        catch (JsonException)
+        {
+            return new SliceHolder("(unreadable claim)", 0, DateTimeOffset.MinValue);
+        }
+    }
+
+    private async Task RenewAsync()
+    {
+        var period = _lease / 3;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                var updated = await _store.TryUpdateAsync(_key, _value, _revision, cancellationToken: _stop.Token).ConfigureAwait(false);
+                if (updated.Success)
+                {
+                    _revision = updated.Value;
+                }
+                else if (updated.Error is NatsKVWrongLastRevisionException or NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
+                {
+                    var holder = await HolderAsync(_store, _key, CancellationToken.None).ConfigureAwait(false);
+                    _lost = $"the claim on slice {_key} lapsed and {(holder is null ? "nobody" : holder.ToString())} holds it now";
+                    _logger.LogError("Slice {Slice}: {Lost}; this runner stops taking entries", _key, _lost);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or OperationCanceledException or TimeoutException)
+            {
+                // Disconnected: renewed on the next turn if the connection is back before the lease ends.
+                _logger.LogDebug("Slice {Slice}: renewing the claim failed: {Error}", _key, ex.Message);
+            }
+        }
+    }
+}
+
+[JsonSerializable(typeof(SliceHolder))]
+internal sealed partial class SliceHolderJson : JsonSerializerContext;

@@ -232,7 +232,13 @@ internal sealed class Session
         }
 
         var result = _router.Resolve(address);
-        if (result.Route is { } route)
+        if (result.Route is { } unavailable && !_queues[unavailable.Queue].IsAvailable)
+        {
+            // Never 250 for a recipient whose message could not be stored durably now.
+            _logger.LogWarning("LMTP {Peer} deferred recipient {Address}: queue {Queue} cannot store entries now (its back end does not answer)", _peer, address, unavailable.Queue);
+            Send(Reply.EnqueueFailed);
+        }
+        else if (result.Route is { } route)
         {
             _recipients.Add(route);
             Send(Reply.RecipientOk);

@@ -16,6 +16,13 @@ public interface IQueue
     string Name { get; }
 
     /// <summary>
+    /// False while the back end knows it cannot store an entry durably (its servers do not answer): an
+    /// enqueue would fail. A producer that must answer before it enqueues (LMTP, at RCPT) asks here.
+    /// A queue in files is always available. Added in 2.1.
+    /// </summary>
+    bool IsAvailable => true;
+
+    /// <summary>
     /// Durably stores a message with a copy of <paramref name="metadata"/>, <paramref name="extra"/>
     /// applied on top (they win), <c>version</c> set, keys starting with <c>_</c> removed, then
     /// <c>_parsemsg</c> set. Returns the new entry's id once the entry is durable.

@@ -26,7 +26,8 @@ public static class QueuesCommand
             // Whether anything drains these queues: entries wait while no master runs.
             int? masterPid = await new MasterClient(MasterPaths.From(environment.Configuration.Paths)).FindAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteAsync(result.GetValue(jsonOption) ? ToJson(shapes, now, masterPid) : ToText(shapes, masterPid)).ConfigureAwait(false);
-            return ExitCodes.Success;
+            // Figures that could not be read (a queue back end that does not answer) must not look like empty queues to a script.
+            return shapes.Any(s => s.Problem is not null) ? ExitCodes.Failure : ExitCodes.Success;
         }));
         return command;
     }
@@ -75,13 +76,14 @@ public static class QueuesCommand
             }
         }
 
+        // One line per problem: a back end that cannot be reached is one problem, not one per queue.
+        foreach (var group in shapes.Where(s => s.Problem is not null).GroupBy(s => s.Problem!, StringComparer.Ordinal))
+        {
+            text.Append("ERROR: ").Append(string.Join(", ", group.Select(s => s.Name))).Append(": ").Append(group.Key).Append('\n');
+        }
+
         foreach (var shape in shapes)
         {
-            if (shape.Problem is { } problem)
-            {
-                text.Append("ERROR: ").Append(shape.Name).Append(": ").Append(problem).Append('\n');
-            }
-
             if (shape.StrayCount > 0)
             {
                 // Nothing will ever process these: name them (a few) so the operator can act.

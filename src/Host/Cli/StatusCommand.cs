@@ -56,15 +56,20 @@ public static class StatusCommand
             snapshot = WithQueues(snapshot, summaries) with { ShuntDepth = shuntDepth };
         }
 
+        var settings = environment.Configuration.QueueBackend;
+        var backend = new QueueBackendState(
+            settings.Backend == QueueBackendKind.JetStream ? "jetstream" : "file",
+            settings.Backend == QueueBackendKind.JetStream ? settings.Servers : [],
+            settings.Backend == QueueBackendKind.JetStream ? summaries.Values.Select(s => s.Problem).FirstOrDefault(p => p is not null) : null);
         var now = DateTimeOffset.UtcNow;
         var strays = new SortedDictionary<string, int>(summaries.Where(s => s.Value.StrayCount > 0).ToDictionary(s => s.Key, s => s.Value.StrayCount), StringComparer.Ordinal);
         if (json)
         {
-            await Console.Out.WriteLineAsync(StatusReport.Of(pid, snapshot, shuntDepth, strays).ToJson()).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync((StatusReport.Of(pid, snapshot, shuntDepth, strays) with { QueueBackend = backend }).ToJson()).ConfigureAwait(false);
         }
         else
         {
-            await Console.Out.WriteAsync((pid is null ? "RunnerHost is not running\n" : Format(pid.Value, snapshot, now)) + StrayLine(strays)).ConfigureAwait(false);
+            await Console.Out.WriteAsync((pid is null ? "RunnerHost is not running\n" : Format(pid.Value, snapshot, now)) + BackendLine(backend, settings.HostName) + StrayLine(strays)).ConfigureAwait(false);
         }
 
         return ExitCode(pid, snapshot, now);
@@ -75,6 +80,11 @@ public static class StatusCommand
         pid is null ? NotRunning
         : snapshot is { Stopping: false } && now - snapshot.UpdatedAt <= StaleAfter && snapshot.Slices.All(s => s.State == SliceState.Running) ? Running
         : SomeSliceNotRunning;
+
+    // Files need no line; a distributed back end says where it is, which host this is, and whether it answers.
+    private static string BackendLine(QueueBackendState backend, string hostName) => backend.Backend == "file"
+        ? string.Empty
+        : $"Queue back end: JetStream at {string.Join(", ", backend.Servers)} (this host: {hostName}){(backend.Problem is { } problem ? $"; UNAVAILABLE: {problem}" : string.Empty)}\n";
 
     private static string StrayLine(SortedDictionary<string, int> strays) => strays.Count == 0
         ? string.Empty

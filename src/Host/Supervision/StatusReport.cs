@@ -17,6 +17,10 @@ public sealed record StatusReport(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<SliceStatus> Slices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyDictionary<string, int> Strays)
 {
+    /// <summary>Where the queues are and whether they can be reached now.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public QueueBackendState? QueueBackend { get; init; }
+
     /// <summary>
     /// The report of a running master: its status file (null when not written yet) with the queue figures
     /// added, among them <paramref name="strays"/>: per queue with any, the files no runner processes.
@@ -27,3 +31,9 @@ public sealed record StatusReport(
 
     public string ToJson() => JsonSerializer.Serialize(this, SupervisionJson.Default.StatusReport);
 }
+
+/// <summary>The queue back end as <c>status</c> reports it: its kind, its servers (JetStream), and why it cannot be used now (null when it can).</summary>
+public sealed record QueueBackendState(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string Backend,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] IReadOnlyList<string> Servers,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Problem);

@@ -82,6 +82,9 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
 
     public NatsKVContext KeyValue { get; }
 
+    /// <summary>False once the servers are known not to answer (true while the first connection is still being made).</summary>
+    public bool IsAvailable => IsOpen || _problem is null;
+
     /// <summary>True while connected.</summary>
     public bool IsOpen => _connection.ConnectionState == NatsConnectionState.Open;
 
@@ -125,8 +128,10 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
             return;
         }
 
+        // The first connection is given publish_timeout to come up; once the servers are known to be
+        // unreachable, every use fails at once (an LMTP client hears 451 without waiting).
         var deadline = _clock.GetUtcNow() + _settings.PublishTimeout;
-        while (!IsOpen && _clock.GetUtcNow() < deadline)
+        while (!IsOpen && _problem is null && _clock.GetUtcNow() < deadline)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(50), _clock, cancellationToken).ConfigureAwait(false);
         }

@@ -15,6 +15,8 @@ public sealed class JetStreamQueue(string name, JetStreamStore store, TimeProvid
 {
     public string Name => name;
 
+    public bool IsAvailable => store.Connection.IsAvailable;
+
     public Task<string> EnqueueAsync(MimeMessage message, MessageData? metadata = null, MessageData? extra = null, DateTimeOffset? notBefore = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

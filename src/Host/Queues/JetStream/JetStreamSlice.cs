@@ -59,7 +59,17 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
     public async Task<IQueuePass> StartPassAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfLost();
-        await PromoteDueEntriesAsync(cancellationToken).ConfigureAwait(false);
+        // Through an outage the runner pauses here instead of failing: its entries wait on the servers.
+        await _context.Store.Connection.WhenOpenAsync(null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PromoteDueEntriesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is QueueBackendUnavailableException or NatsException or TimeoutException)
+        {
+            _context.Logger.LogDebug("Queue {Queue}: due entries not made ready yet: {Error}", QueueName, ex.Message);
+        }
+
         return new Pass(this);
     }
 

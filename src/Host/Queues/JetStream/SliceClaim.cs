@@ -147,6 +147,16 @@ public sealed class SliceClaim : IAsyncDisposable
                 }
                 else if (updated.Error is NatsKVWrongLastRevisionException or NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
                 {
+                    // The claim lapsed (the servers were away longer than slice_lease): take it again unless
+                    // another host did meanwhile; then that host works the slice and this one must stop.
+                    var again = await _store.TryCreateAsync(_key, _value, cancellationToken: _stop.Token).ConfigureAwait(false);
+                    if (again.Success)
+                    {
+                        _revision = again.Value;
+                        _logger.LogInformation("Slice {Slice}: the claim lapsed while the queue back end was away; claimed again", _key);
+                        continue;
+                    }
+
                     var holder = await HolderAsync(_store, _key, CancellationToken.None).ConfigureAwait(false);
                     _lost = $"the claim on slice {_key} lapsed and {(holder is null ? "nobody" : holder.ToString())} holds it now";
                     _logger.LogError("Slice {Slice}: {Lost}; this runner stops taking entries", _key, _lost);

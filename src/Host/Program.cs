@@ -16,7 +16,7 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     RunnerCommand.Create(configOption),
     InjectCommand.Create(configOption),
     PluginsCommand.Create(configOption),
-    QfileCommand.Create(),
+    QfileCommand.Create(configOption),
     UnshuntCommand.Create(configOption),
     BadCommand.Create(configOption),
     QueuesCommand.Create(configOption),

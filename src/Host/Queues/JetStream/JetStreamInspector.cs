@@ -233,6 +233,41 @@ public sealed class JetStreamInspector : IQueueInspector
         return newId;
     }
 
+    /// <summary>
+    /// Returns entries of one slice that an operator's command on this host held when it died (its pid is
+    /// gone) to where they were taken from; the file back end's recovery of <c>.bak</c> files does the same.
+    /// Returns how many came back.
+    /// </summary>
+    public async Task<int> ReturnAbandonedAsync(string queue, int slice, int sliceCount, CancellationToken cancellationToken)
+    {
+        int returned = 0;
+        var subjects = await _store.ListSubjectsAsync(queue, _store.Names.SliceFilter(queue, EntryPlace.Held, slice, sliceCount), cancellationToken).ConfigureAwait(false);
+        foreach (var subject in subjects.Keys)
+        {
+            if (!_store.Names.TryParseSubject(queue, subject, out _, out string id) || !QueueFileName.TryParse(id, out var parts, out _)
+                || await _store.GetLastAsync(queue, subject, cancellationToken).ConfigureAwait(false) is not { } held
+                || !IsAbandoned(held.Header(HolderHeader)))
+            {
+                continue;
+            }
+
+            var place = parts.Due > _clock.GetUtcNow() ? EntryPlace.Later : EntryPlace.Ready;
+            await _store.PublishAsync(queue, _store.Names.Subject(queue, place, id, parts.Digest), held.Data, $"back:{_store.Names.Stream(queue)}:{held.Sequence}", null, cancellationToken).ConfigureAwait(false);
+            await _store.DeleteAsync(queue, held.Sequence, CancellationToken.None).ConfigureAwait(false);
+            returned++;
+        }
+
+        return returned;
+    }
+
+    // "host pid time", as TakeAsync writes it: abandoned when the holder ran on this host and is gone.
+    private bool IsAbandoned(string? holder)
+    {
+        var fields = holder?.Split(' ');
+        return fields is { Length: >= 2 } && fields[0] == _store.Settings.HostName
+            && int.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !Supervision.Posix.IsAlive(pid);
+    }
+
     private sealed record Listed(string Id, EntryPlace Place, QueueFileNameParts Parts);
 
     private static bool IsBad(string queue) => queue == RunnerHost.Queues.QueueNames.Bad;

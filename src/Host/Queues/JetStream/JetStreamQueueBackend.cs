@@ -22,6 +22,7 @@ public sealed class JetStreamQueueBackend : IQueueBackend
     private readonly UncountedDeliveries _uncounted;
     private readonly JetStreamPreservation _preservation;
     private readonly Lock _gate = new();
+    private readonly JetStreamInspector _inspector;
     private Task<INatsKVStore>? _claims;
 
     public JetStreamQueueBackend(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider clock)
@@ -43,7 +44,7 @@ public sealed class JetStreamQueueBackend : IQueueBackend
         _queues = new JetStreamQueueRegistry(queued.Select(r => r.Name), _store, clock);
         _uncounted = new UncountedDeliveries(_connection, names, _settings.Replicas);
         _preservation = new JetStreamPreservation(_store, clock);
-        Inspector = new JetStreamInspector(_store, _queues, _preservation, queued.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.First().Instances, StringComparer.Ordinal), clock);
+        Inspector = _inspector = new JetStreamInspector(_store, _queues, _preservation, queued.GroupBy(r => r.Name).ToDictionary(g => g.Key, g => g.First().Instances, StringComparer.Ordinal), clock);
     }
 
     public IQueueRegistry Queues => _queues;
@@ -75,6 +76,11 @@ public sealed class JetStreamQueueBackend : IQueueBackend
         var closing = new CancellationTokenSource();
         try
         {
+            if (await _inspector.ReturnAbandonedAsync(settings.Name, slice, sliceCount, cancellationToken).ConfigureAwait(false) is > 0 and var returned)
+            {
+                logger.LogWarning("Queue {Queue} slice {Slice}/{Count}: {Returned} entries held by a command that died came back", settings.Name, slice, sliceCount, returned);
+            }
+
             return await JetStreamSlice.OpenAsync(
                 token => new JetStreamSliceContext(settings.Name, _store, _queues, _uncounted, _preservation, _settings.AckWait, _clock, logger, token),
                 claim,

@@ -18,6 +18,7 @@ public static class QueuesCommand
     {
         var jsonOption = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("queues", "Show every queue's depth per slice and the ages of its entries (like Postfix qshape).") { jsonOption };
+        command.Subcommands.Add(QueuesMigrateCommand.Create(configOption));
         command.SetAction((result, cancellationToken) => CommandEnvironment.RunAsync(async () =>
         {
             using var environment = CommandEnvironment.Open(result.GetValue(configOption), VarAccess.ReadOnly);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Inspection;
@@ -46,7 +47,9 @@ internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQu
 
         var app = builder.Build();
         app.UseStatusCodePages();
-        app.UseExceptionHandler();
+        // A queue that cannot store or read now (an I/O error, a queue back end that does not answer) is
+        // a temporary condition: 503 tells a client to try again, where 500 would blame the request.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ex => ex is IOException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError });
         HealthEndpoints.Map(app);
         RunnerEndpoints.Map(app);
         QueueEndpoints.Map(app);

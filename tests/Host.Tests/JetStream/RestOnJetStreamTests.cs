@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.Json;
+using RunnerHost.Host.Tests.Rest;
+using RunnerHost.Host.Tests.MailFlow;
+using RunnerHost.Host.Tests.Support;
+
+namespace RunnerHost.Host.Tests.JetStream;
+
+/// <summary>The REST API over queues in JetStream: inject, list, read, delete; readiness and inject say so while the server is away.</summary>
+[NonParallelizable]
+public sealed class RestOnJetStreamTests
+{
+    [Test]
+    public async Task Entries_are_injected_listed_read_and_deleted_and_an_outage_is_503()
+    {
+        await using var server = await NatsServer.StartAsync();
+        await using var rest = await RestHost.StartAsync(extraConfig: $"""
+            [queues]
+            backend: jetstream
+            servers: {server.Url}
+            prefix: r{Guid.NewGuid().ToString("N")[..12]}
+            """);
+
+        var injected = await rest.InjectAsync("in", "From: a@example.com\r\nSubject: over rest\r\n\r\nbody\r\n");
+        Assert.That(injected.StatusCode, Is.EqualTo(HttpStatusCode.Created), await injected.Content.ReadAsStringAsync());
+        string id = JsonDocument.Parse(await injected.Content.ReadAsStringAsync()).RootElement.GetProperty("filebase").GetString()!;
+
+        var listing = await (await rest.GetAsync("/queues/in")).Content.ReadAsStringAsync();
+        Assert.That(listing, Does.Contain(id));
+        var read = await rest.GetAsync($"/queues/in/{id}");
+        Assert.That(await read.Content.ReadAsStringAsync(), Does.Contain("over rest"));
+        Assert.That((await rest.GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        await server.StopAsync();
+        await ReadyIsAsync(rest, HttpStatusCode.ServiceUnavailable);
+        var ready = await (await rest.GetAsync("/health/ready")).Content.ReadAsStringAsync();
+        Assert.That(ready, Does.Contain("unreachable").Or.Contain("lost"), ready);
+        var refused = await rest.InjectAsync("in", "From: a@example.com\r\nSubject: refused\r\n\r\nbody\r\n");
+        Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "never 201 without the server's acknowledgement");
+
+        await server.StartAgainAsync();
+        await ReadyIsAsync(rest, HttpStatusCode.OK);
+        using (var delete = RestHost.Request(HttpMethod.Delete, $"/queues/in/{id}"))
+        {
+            var deleted = await rest.Client.SendAsync(delete);
+            Assert.That(deleted.IsSuccessStatusCode, Is.True, await deleted.Content.ReadAsStringAsync());
+        }
+
+        var after = await (await rest.GetAsync("/queues")).Content.ReadAsStringAsync();
+        var inQueue = JsonDocument.Parse(after).RootElement.EnumerateArray().Single(q => q.GetProperty("name").GetString() == "in");
+        Assert.That(inQueue.GetProperty("depth").GetInt32(), Is.Zero, "deleted, and the refused inject left nothing");
+    }
+
+    private static async Task ReadyIsAsync(RestHost rest, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode last;
+        do
+        {
+            last = (await rest.GetAsync("/health/ready")).StatusCode;
+            if (last == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Fail($"/health/ready stayed {last}, expected {expected}");
+    }
+}

@@ -57,7 +57,7 @@ public static class UnshuntCommand
             var replayer = new ShuntReplayer(
                 services.Inspector,
                 services.Queues,
-                ReplayJournal.Open(services.Configuration.Paths.VarDir, earlierJournal: (services.Backend as RunnerHost.Host.Queues.Files.FileQueueBackend)?.EarlierReplayJournal),
+                ReplayJournal.Open(services.Configuration.Paths.VarDir, earlierJournal: services.EarlierReplayJournal),
                 services.Clock,
                 Console.Out,
                 Console.Error,

@@ -38,7 +38,7 @@ public sealed class HostServices : IDisposable
         _backend = configuration.QueueBackend.Backend == QueueBackendKind.JetStream
             ? new JetStreamQueueBackend(configuration, loggerFactory, Clock)
             : new FileQueueBackend(configuration, loggerFactory, Clock);
-        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, (_backend as FileQueueBackend)?.EarlierReplayJournal, Clock, loggerFactory);
+        _shuntReplay = new ShuntReplayService(_backend.Queues, _backend.Inspector, configuration.Paths.VarDir, EarlierReplayJournal, Clock, loggerFactory);
         Metrics = new HostMetricsExporter(configuration, _backend.Inspector);
     }
 
@@ -57,6 +57,9 @@ public sealed class HostServices : IDisposable
     /// <exception cref="InvalidOperationException">The queues are on another back end.</exception>
     public FileQueueBackend Files => _backend as FileQueueBackend
         ?? throw new InvalidOperationException($"the queues are on the {Configuration.QueueBackend.Backend} back end ([queues] backend), not in files");
+
+    /// <summary>Where versions before contract 2 kept the unshunt journal (file back end only; still read, never written).</summary>
+    public string? EarlierReplayJournal => (_backend as FileQueueBackend)?.EarlierReplayJournal;
 
     /// <summary>Every configured queue, to enqueue into.</summary>
     public IQueueRegistry Queues => _backend.Queues;

@@ -6,13 +6,15 @@ using RunnerHost.Messages;
 
 namespace RunnerHost.Host.Tests.Runners;
 
-/// <summary>Mailman's core/docs/runner.rst, step by step.</summary>
-public sealed class SeedDocumentTests
+/// <summary>Mailman's core/docs/runner.rst, step by step, on each queue back end.</summary>
+[TestFixture("file")]
+[TestFixture("jetstream")]
+public sealed class SeedDocumentTests(string backend)
 {
     private TestHost _host = null!;
 
     [SetUp]
-    public void SetUp() => _host = new TestHost();
+    public void SetUp() => _host = new TestHost(backend == "jetstream" ? TestHost.JetStreamConfig() : string.Empty);
 
     [TearDown]
     public void TearDown() => _host.Dispose();
@@ -31,7 +33,7 @@ public sealed class SeedDocumentTests
 
         // A message for the list test@example.com, enqueued with some metadata.
         var message = TestMessages.FromText("From: aperson@example.com\nTo: test@example.com\n\nA test message.\n");
-        await _host.Queue("test").EnqueueAsync(message, new MessageData
+        await _host.Services.Queues["test"].EnqueueAsync(message, new MessageData
         {
             ["listid"] = "test.example.com",
             ["foo"] = "yes",

@@ -21,6 +21,16 @@ internal sealed class TestHost : IDisposable
 
     private HostServices? _services;
 
+    /// <summary>A <c>[queues]</c> section putting the queues on the shared test nats-server, under a prefix of their own.</summary>
+    public static string JetStreamConfig() => $"""
+        [queues]
+        backend: jetstream
+        servers: {SharedNatsServer.Get().Url}
+        prefix: s{Guid.NewGuid().ToString("N")[..12]}
+        ack_wait: 5s
+        slice_lease: 2s
+        """;
+
     public TestHost(string extraConfig = "")
     {
         Root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));

@@ -20,6 +20,9 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
     // The shortest pull the client accepts; a shorter wait sleeps instead.
     private static readonly TimeSpan ShortestPull = TimeSpan.FromSeconds(1);
 
+    // How stale the slice's view of its later entries may get.
+    private static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(2);
+
     private readonly JetStreamSliceContext _context;
     private readonly INatsJSConsumer _consumer;
     private readonly SliceClaim _claim;
@@ -28,6 +31,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
     private readonly List<JetStreamLease> _inHand = [];
     private INatsJSMsg<byte[]>? _early;
     private DateTimeOffset? _nextDue;
+    private DateTimeOffset _lastScan = DateTimeOffset.MinValue;
     private int _disposed;
 
     private JetStreamSlice(JetStreamSliceContext context, INatsJSConsumer consumer, SliceClaim claim, int slice, int sliceCount, Action? preservedDamaged, CancellationTokenSource closing)
@@ -191,12 +195,14 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         var store = _context.Store;
         var names = store.Names;
         var now = _context.Clock.GetUtcNow();
-        if (_nextDue is { } known && known > now && !_laterChanged)
+        // Other processes add later entries too (out keeps a message for retry): a listing at most a
+        // few seconds old is used until its soonest entry falls due.
+        if (_nextDue is { } known && known > now && now - _lastScan < RescanInterval)
         {
             return;
         }
 
-        _laterChanged = false;
+        _lastScan = now;
         DateTimeOffset? nextDue = null;
         var subjects = await store.ListSubjectsAsync(QueueName, names.SliceFilter(QueueName, EntryPlace.Later, Slice, SliceCount), cancellationToken).ConfigureAwait(false);
         var due = new List<(string Subject, string Id, QueueFileNameParts Parts)>();
@@ -230,15 +236,6 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         }
 
         _nextDue = nextDue;
-    }
-
-    private bool _laterChanged = true;
-
-    /// <summary>Told by a requeue of this slice that a later entry exists (its due time).</summary>
-    internal void LaterEntryAdded(DateTimeOffset due)
-    {
-        _laterChanged = true;
-        _nextDue = _nextDue is { } soonest && soonest <= due ? soonest : due;
     }
 
     private async Task<INatsJSMsg<byte[]>?> NextDeliveryAsync(CancellationToken cancellationToken)

@@ -320,71 +320,27 @@ public sealed class FileQueueInspector : IQueueInspector
 
     private static QueueSummary Summarize(FileQueueLayout layout, DateTimeOffset now)
     {
-        int sliceCount = SliceMath.IsValidSliceCount(layout.SliceCount) ? layout.SliceCount : 1;
-        var entries = new int[sliceCount];
-        var waiting = new int[sliceCount];
-        var oldestWaiting = new DateTimeOffset?[sliceCount];
-        var ages = new int[QueueSummary.AgeBuckets.Count];
-        int depth = 0, notYetDue = 0, inProgress = 0;
-        TimeSpan? oldest = null;
-        DateTimeOffset? nextDue = null;
-        var strays = new List<StrayEntry>();
-        int strayCount = 0;
-        double nowSeconds = QueueFileName.ToUnixSeconds(now);
+        var summary = new QueueSummaryBuilder(layout.Name, layout.SliceCount, now);
         var names = QueueDirectoryScan.Scan(layout.Directory, IsBad(layout.Name), now, out string? problem);
         foreach (var scanned in names)
         {
-            double time;
-            int slice = 0;
             switch (scanned)
             {
                 case { Kind: ScannedKind.Stray or ScannedKind.BadName }:
-                    if (strayCount++ < QueueSummary.MaxStraysListed)
-                    {
-                        strays.Add(new StrayEntry(scanned.FileName, scanned.Problem ?? "not a queue entry"));
-                    }
-
-                    continue;
+                    summary.AddStray(scanned.FileName, scanned.Problem ?? "not a queue entry");
+                    break;
                 case { Kind: ScannedKind.Ready or ScannedKind.Taken or ScannedKind.Preserved, Parts: { } parts }:
-                    slice = SliceMath.SliceOf(parts.Digest, sliceCount);
-                    time = parts.Time;
+                    bool taken = scanned.Kind == ScannedKind.Taken;
+                    summary.Add(SliceMath.SliceOf(parts.Digest, summary.SliceCount), parts.Due, taken, taken ? null : parts.Due);
                     break;
                 case { Kind: ScannedKind.Preserved }:
                     // A quarantined name carries no time: its age is the file's.
-                    time = QueueFileName.ToUnixSeconds(new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(layout.Directory, scanned.FileName)), TimeSpan.Zero));
+                    summary.Add(0, new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(layout.Directory, scanned.FileName)), TimeSpan.Zero), inProgress: false, waitingSince: null);
                     break;
-                default:
-                    continue;
             }
-
-            depth++;
-            entries[slice]++;
-            if (scanned.Kind == ScannedKind.Taken)
-            {
-                inProgress++;
-            }
-            else if (scanned.Parts is { } waitingParts)
-            {
-                waiting[slice]++;
-                var due = waitingParts.Due;
-                oldestWaiting[slice] = oldestWaiting[slice] is { } o && o <= due ? o : due;
-            }
-
-            if (time > nowSeconds)
-            {
-                notYetDue++;
-                var due = QueueFileName.FromUnixSeconds(time);
-                nextDue = nextDue is { } soonest && soonest <= due ? soonest : due;
-                continue;
-            }
-
-            var age = TimeSpan.FromSeconds(nowSeconds - time);
-            ages[QueueSummary.BucketOf(age)]++;
-            oldest = oldest is { } old && old > age ? old : age;
         }
 
-        var slices = Enumerable.Range(0, sliceCount).Select(i => new SliceSummary(entries[i], waiting[i], oldestWaiting[i])).ToList();
-        return new QueueSummary(layout.Name, slices, depth, notYetDue, inProgress, oldest, nextDue, ages, strayCount, strays, problem);
+        return summary.Build(problem);
     }
 
     private static EntrySummary? Summary(FileQueueLayout layout, ScannedName name, DateTimeOffset now, bool withDetails)

@@ -392,41 +392,18 @@ public sealed class JetStreamInspector : IQueueInspector
 
     private static QueueSummary Summarize(string queue, int sliceCount, IReadOnlyList<Listed> listed, HashSet<string> inHand, List<StrayEntry> strays, DateTimeOffset now)
     {
-        var entries = new int[sliceCount];
-        var waiting = new int[sliceCount];
-        var oldestWaiting = new DateTimeOffset?[sliceCount];
-        var ages = new int[QueueSummary.AgeBuckets.Count];
-        int depth = 0, notYetDue = 0, inProgress = 0;
-        TimeSpan? oldest = null;
-        DateTimeOffset? nextDue = null;
+        var summary = new QueueSummaryBuilder(queue, sliceCount, now);
         foreach (var entry in listed)
         {
-            int slice = SliceMath.SliceOf(entry.Parts.Digest, sliceCount);
-            depth++;
-            entries[slice]++;
-            if (entry.Place == EntryPlace.Held || inHand.Contains(entry.Id))
-            {
-                inProgress++;
-            }
-            else
-            {
-                waiting[slice]++;
-                oldestWaiting[slice] = oldestWaiting[slice] is { } o && o <= entry.Parts.Due ? o : entry.Parts.Due;
-            }
-
-            if (entry.Parts.Due > now)
-            {
-                notYetDue++;
-                nextDue = nextDue is { } soonest && soonest <= entry.Parts.Due ? soonest : entry.Parts.Due;
-                continue;
-            }
-
-            var age = now - entry.Parts.Due;
-            ages[QueueSummary.BucketOf(age)]++;
-            oldest = oldest is { } old && old > age ? old : age;
+            bool inProgress = entry.Place == EntryPlace.Held || inHand.Contains(entry.Id);
+            summary.Add(SliceMath.SliceOf(entry.Parts.Digest, summary.SliceCount), entry.Parts.Due, inProgress, inProgress ? null : entry.Parts.Due);
         }
 
-        var slices = Enumerable.Range(0, sliceCount).Select(i => new SliceSummary(entries[i], waiting[i], oldestWaiting[i])).ToList();
-        return new QueueSummary(queue, slices, depth, notYetDue, inProgress, oldest, nextDue, ages, strays.Count, [.. strays.Take(QueueSummary.MaxStraysListed)], null);
+        foreach (var stray in strays)
+        {
+            summary.AddStray(stray.Name, stray.Problem);
+        }
+
+        return summary.Build(null);
     }
 }

@@ -96,7 +96,7 @@ public static class StatusCommand
         var slices = snapshot.Slices.Select(s =>
         {
             // The slice's own share of its queue, when the summary has that many slices (the master's instances).
-            if (!summaries.TryGetValue(s.Runner, out var summary) || summary.Slices.Count != s.Count || s.QueueDirectory is null)
+            if (!summaries.TryGetValue(s.Runner, out var summary) || summary.Slices.Count != s.Count || s.QueueDirectory is null || summary.Problem is not null)
             {
                 return s;
             }

@@ -128,6 +128,12 @@ public sealed partial record QueueBackendSettings
             var lease = Bounded(raw, "slice_lease", settings.SliceLease, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(10), Invalid);
             var window = Bounded(raw, "duplicate_window", settings.DuplicateWindow, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1), Invalid);
             var publish = Bounded(raw, "publish_timeout", settings.PublishTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5), Invalid);
+            if (window <= publish)
+            {
+                // A publish retried for publish_timeout must still be recognised as the same entry.
+                throw Invalid("duplicate_window", $"{raw.GetString("duplicate_window") ?? "2m"} must be longer than publish_timeout ({Seconds(publish)})");
+            }
+
             return settings with
             {
                 Replicas = replicas,

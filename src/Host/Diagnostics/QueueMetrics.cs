@@ -15,7 +15,8 @@ public sealed class QueueMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(inspector);
         // Gauges are read synchronously by the exporter; a summary is a directory listing (or a quick
         // request to a queue engine), measured once per gauge per scrape.
-        IEnumerable<QueueSummary> Shapes() => inspector.QueueNames.Select(name => inspector.SummarizeAsync(name).GetAwaiter().GetResult());
+        // A queue that could not be measured (its back end does not answer) is left out, not reported as empty.
+        IEnumerable<QueueSummary> Shapes() => inspector.QueueNames.Select(name => inspector.SummarizeAsync(name).GetAwaiter().GetResult()).Where(s => s.Problem is null);
         _meter.CreateObservableGauge(
             "runnerhost.queue.depth",
             () => Shapes().Select(s => new Measurement<long>(s.Depth, new KeyValuePair<string, object?>("queue", s.Name))),

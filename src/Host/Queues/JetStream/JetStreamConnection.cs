@@ -25,6 +25,8 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
     private readonly Lock _gate = new();
     private Task? _connecting;
     private volatile string? _problem;
+    private volatile string? _unanswered;
+    private long _lastProbe;
     private int _disposed;
 
     public JetStreamConnection(QueueBackendSettings settings, ILoggerFactory loggerFactory, TimeProvider clock)
@@ -82,14 +84,39 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
 
     public NatsKVContext KeyValue { get; }
 
-    /// <summary>False once the servers are known not to answer (true while the first connection is still being made).</summary>
-    public bool IsAvailable => IsOpen || _problem is null;
+    /// <summary>
+    /// False once the servers are known not to answer: disconnected, or connected while JetStream's last
+    /// request went unanswered (no quorum). True while the first connection is still being made.
+    /// </summary>
+    public bool IsAvailable
+    {
+        get
+        {
+            if (!IsOpen)
+            {
+                return _problem is null;
+            }
+
+            if (_unanswered is not null)
+            {
+                ProbeSoon();
+            }
+
+            return _unanswered is null;
+        }
+    }
+
+    /// <summary>A JetStream request went unanswered although connected (the stream has no leader): uses fail fast until one succeeds.</summary>
+    public void ReportUnanswered(string problem) => _unanswered = $"connected to {Servers}, but JetStream does not answer: {problem}";
+
+    /// <summary>A JetStream request succeeded.</summary>
+    public void ReportAnswered() => _unanswered = null;
 
     /// <summary>True while connected.</summary>
     public bool IsOpen => _connection.ConnectionState == NatsConnectionState.Open;
 
     /// <summary>Why the back end cannot be used now (one line naming the URLs), or null when connected.</summary>
-    public string? Problem => IsOpen ? null : _problem ?? $"connecting to {Servers}";
+    public string? Problem => IsOpen ? _unanswered : _problem ?? $"connecting to {Servers}";
 
     /// <summary>Completes once connected (starting the first connection if needed); <paramref name="waiting"/> hears why not yet, once per change.</summary>
     public async Task WhenOpenAsync(Action<string>? waiting, CancellationToken cancellationToken)
@@ -140,6 +167,33 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
         {
             throw new QueueBackendUnavailableException($"the queue back end is unavailable: {Problem}");
         }
+    }
+
+    // A producer that only asks IsAvailable (LMTP refusing at RCPT) sends nothing that could succeed:
+    // a cheap JetStream request every few seconds finds out when the servers answer again.
+    private void ProbeSoon()
+    {
+        long now = _clock.GetTimestamp();
+        long last = Interlocked.Read(ref _lastProbe);
+        if (_clock.GetElapsedTime(last, now) < TimeSpan.FromSeconds(2) || Interlocked.CompareExchange(ref _lastProbe, now, last) != last)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+                timeout.CancelAfter(_settings.PublishTimeout);
+                await JetStream.GetAccountInfoAsync(timeout.Token).ConfigureAwait(false);
+                ReportAnswered();
+            }
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+            {
+                // Still unanswered; the next look probes again.
+            }
+        });
     }
 
     public async ValueTask DisposeAsync()

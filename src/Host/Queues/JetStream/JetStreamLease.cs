@@ -103,7 +103,8 @@ internal sealed class JetStreamLease : IQueueLease
     /// <summary>The process dies with the entry in hand (the contract tests' lost process): progress stops, nothing is acknowledged.</summary>
     internal Task AbandonAsync() => StopProgressAsync();
 
-    // One id per delivery's ending: a repeat after a crash within the duplicate window stores nothing new.
+    // One id per delivery's ending: a retried store of this ending never stores twice. A crash before the
+    // acknowledgement brings a new delivery, whose ending stores again (at least once, as with files).
     private string MoveId(string what) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{what}:{_context.Store.Names.Stream(QueueName)}:{_sequence}:{_delivery.Metadata?.NumDelivered ?? 0}");
 

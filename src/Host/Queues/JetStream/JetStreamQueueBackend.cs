@@ -76,18 +76,21 @@ public sealed class JetStreamQueueBackend : IQueueBackend
         var closing = new CancellationTokenSource();
         try
         {
-            if (await _inspector.ReturnAbandonedAsync(settings.Name, slice, sliceCount, cancellationToken).ConfigureAwait(false) is > 0 and var returned)
+            if (await RetryWhileUnavailableAsync(ct => _inspector.ReturnAbandonedAsync(settings.Name, slice, sliceCount, ct), hooks?.Waiting, cancellationToken).ConfigureAwait(false) is > 0 and var returned)
             {
                 logger.LogWarning("Queue {Queue} slice {Slice}/{Count}: {Returned} entries held by a command that died came back", settings.Name, slice, sliceCount, returned);
             }
 
-            return await JetStreamSlice.OpenAsync(
-                token => new JetStreamSliceContext(settings.Name, _store, _queues, _uncounted, _preservation, _settings.AckWait, _clock, logger, token),
-                claim,
-                slice,
-                sliceCount,
-                hooks?.PreservedDamaged,
-                closing,
+            return await RetryWhileUnavailableAsync(
+                ct => JetStreamSlice.OpenAsync(
+                    token => new JetStreamSliceContext(settings.Name, _store, _queues, _uncounted, _preservation, _settings.AckWait, _clock, logger, token),
+                    claim,
+                    slice,
+                    sliceCount,
+                    hooks?.PreservedDamaged,
+                    closing,
+                    ct),
+                hooks?.Waiting,
                 cancellationToken).ConfigureAwait(false);
         }
         catch

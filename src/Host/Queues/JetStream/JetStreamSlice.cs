@@ -161,7 +161,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         await context.Store.EnsureStreamAsync(context.Queue, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await context.Store.Connection.JetStream.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false);
+            return await context.Store.Answered(context.Store.Connection.JetStream.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).AsTask()).ConfigureAwait(false);
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == 10100)
         {
@@ -176,7 +176,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
                 }
             }
 
-            return await context.Store.Connection.JetStream.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).ConfigureAwait(false);
+            return await context.Store.Answered(context.Store.Connection.JetStream.CreateOrUpdateConsumerAsync(stream, config, cancellationToken).AsTask()).ConfigureAwait(false);
         }
     }
 

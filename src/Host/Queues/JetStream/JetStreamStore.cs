@@ -81,12 +81,14 @@ public sealed class JetStreamStore
                 }
 
                 // A duplicate: an earlier try of this very publish was stored, and that is the entry.
+                _connection.ReportAnswered();
                 return new PublishResult(ack.Seq, ack.Duplicate);
             }
             catch (Exception ex) when (ex is NatsJSPublishNoResponseException or NatsJSTimeoutException or NatsNoRespondersException or TimeoutException or NatsJSApiNoResponseException || (ex is NatsException && ex is not NatsJSApiException))
             {
                 if (DateTime.UtcNow >= deadline)
                 {
+                    _connection.ReportUnanswered(ex.Message);
                     throw new QueueBackendUnavailableException($"the queue back end ({_connection.Servers}) did not acknowledge the entry within {_settings.PublishTimeout.TotalSeconds:0.#}s: {ex.Message}", ex);
                 }
 
@@ -117,7 +119,7 @@ public sealed class JetStreamStore
         await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var response = await _connection.JetStream.DeleteMessageAsync(Names.Stream(queue), new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).ConfigureAwait(false);
+            var response = await Answered(_connection.JetStream.DeleteMessageAsync(Names.Stream(queue), new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).AsTask()).ConfigureAwait(false);
             return response.Success;
         }
         catch (NatsJSApiException ex) when (ex.Error.ErrCode == StoreError && ex.Error.Description is "no message found" or "stream store EOF")
@@ -136,7 +138,7 @@ public sealed class JetStreamStore
         int offset = 0;
         while (true)
         {
-            var stream = await _connection.JetStream.GetStreamAsync(Names.Stream(queue), new StreamInfoRequest { SubjectsFilter = filter, Offset = offset }, cancellationToken).ConfigureAwait(false);
+            var stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), new StreamInfoRequest { SubjectsFilter = filter, Offset = offset }, cancellationToken).AsTask()).ConfigureAwait(false);
             var page = stream.Info.State.Subjects;
             if (page is null || page.Count == 0)
             {
@@ -162,10 +164,10 @@ public sealed class JetStreamStore
     {
         await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
         await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
-        var stream = await _connection.JetStream.GetStreamAsync(Names.Stream(queue), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), cancellationToken: cancellationToken).AsTask()).ConfigureAwait(false);
         try
         {
-            var message = await stream.GetDirectAsync<byte[]>(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var message = await Answered(stream.GetDirectAsync<byte[]>(request, cancellationToken: cancellationToken).AsTask()).ConfigureAwait(false);
             if (message.Headers is { Code: 404 } || message.Headers?.Code is >= 400)
             {
                 return null;
@@ -181,9 +183,24 @@ public sealed class JetStreamStore
         {
             return null;
         }
-        catch (NatsNoRespondersException)
+    }
+
+    /// <summary>
+    /// Runs one JetStream request: its API errors are the caller's; no answer (no quorum, a timeout, a
+    /// connection lost) becomes <see cref="QueueBackendUnavailableException"/>, and availability follows.
+    /// </summary>
+    public async Task<T> Answered<T>(Task<T> request)
+    {
+        try
         {
-            return null;
+            var result = await request.ConfigureAwait(false);
+            _connection.ReportAnswered();
+            return result;
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is NatsException && ex is not NatsJSApiException))
+        {
+            _connection.ReportUnanswered(ex.Message);
+            throw new QueueBackendUnavailableException($"the queue back end ({_connection.Servers}) did not answer: {ex.Message}", ex);
         }
     }
 
@@ -200,7 +217,7 @@ public sealed class JetStreamStore
         };
         try
         {
-            await _connection.JetStream.CreateOrUpdateStreamAsync(config).ConfigureAwait(false);
+            await Answered(_connection.JetStream.CreateOrUpdateStreamAsync(config).AsTask()).ConfigureAwait(false);
         }
         catch (NatsJSApiException ex)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 
 namespace RunnerHost.Host.Queues.JetStream;
@@ -62,12 +63,26 @@ public sealed class SliceClaim : IAsyncDisposable
     /// <summary>Waits until this host holds <paramref name="key"/>; <paramref name="waiting"/> hears who holds it meanwhile.</summary>
     public static async Task<SliceClaim> AcquireAsync(INatsKVStore store, string key, SliceHolder me, TimeSpan lease, Action<string>? waiting, ILogger logger, CancellationToken cancellationToken)
     {
-        byte[] value = JsonSerializer.SerializeToUtf8Bytes(me, SliceHolderJson.Default.SliceHolder);
         SliceHolder? told = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var created = await store.TryCreateAsync(key, value, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // "since" is when the slice was taken, not when this host began to wait for it.
+            byte[] value = JsonSerializer.SerializeToUtf8Bytes(me with { Since = DateTimeOffset.UtcNow }, SliceHolderJson.Default.SliceHolder);
+            NatsResult<ulong> created;
+            try
+            {
+                created = await store.TryCreateAsync(key, value, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                // Connected, but JetStream does not answer (no quorum): wait as for a server that is down.
+                waiting?.Invoke($"waiting for the queue back end: the slice claims bucket does not answer ({ex.Message})");
+                told = null;
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (created.Success)
             {
                 var claim = new SliceClaim(store, key, value, created.Value, lease, logger);
@@ -75,7 +90,29 @@ public sealed class SliceClaim : IAsyncDisposable
                 return claim;
             }
 
-            var holder = await HolderAsync(store, key, cancellationToken).ConfigureAwait(false);
+            SliceHolder? holder;
+            try
+            {
+                holder = await HolderAsync(store, key, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (holder is not null && holder == me with { Since = holder.Since })
+            {
+                // Our own claim from an earlier try whose answer was lost: adopt it.
+                var mine = await store.TryGetEntryAsync<byte[]>(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (mine.Success && mine.Value.Value is { } ours)
+                {
+                    var claim = new SliceClaim(store, key, ours, mine.Value.Revision, lease, logger);
+                    claim._renewal = claim.RenewAsync();
+                    return claim;
+                }
+            }
+
             if (holder is not null && holder != told)
             {
                 logger.LogInformation("Slice {Slice}: held by {Holder}; this host waits to take it over", key, holder);
@@ -98,7 +135,7 @@ public sealed class SliceClaim : IAsyncDisposable
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await _store.TryDeleteAsync(_key, new NatsKVDeleteOpts { Revision = _revision }, timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or OperationCanceledException)
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException)
             {
                 // It lapses by itself after slice_lease.
             }
@@ -147,6 +184,15 @@ public sealed class SliceClaim : IAsyncDisposable
                 }
                 else if (updated.Error is NatsKVWrongLastRevisionException or NatsKVKeyNotFoundException or NatsKVKeyDeletedException)
                 {
+                    // A renewal whose answer was lost (a leader change, a timeout) still stored our value:
+                    // the claim is ours at the newer revision.
+                    var current = await _store.TryGetEntryAsync<byte[]>(_key, cancellationToken: _stop.Token).ConfigureAwait(false);
+                    if (current.Success && current.Value.Value is { } stored && stored.AsSpan().SequenceEqual(_value))
+                    {
+                        _revision = current.Value.Revision;
+                        continue;
+                    }
+
                     // The claim lapsed (the servers were away longer than slice_lease): take it again unless
                     // another host did meanwhile; then that host works the slice and this one must stop.
                     var again = await _store.TryCreateAsync(_key, _value, cancellationToken: _stop.Token).ConfigureAwait(false);
@@ -167,7 +213,7 @@ public sealed class SliceClaim : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or OperationCanceledException or TimeoutException)
+            catch (Exception ex) when (ex is NatsException or OperationCanceledException or TimeoutException)
             {
                 // Disconnected: renewed on the next turn if the connection is back before the lease ends.
                 _logger.LogDebug("Slice {Slice}: renewing the claim failed: {Error}", _key, ex.Message);

@@ -337,11 +337,29 @@ public sealed class JetStreamInspector : IQueueInspector
             return inHand;
         }
 
-        await _store.EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
-        await foreach (var consumer in _store.Connection.JetStream.ListConsumersAsync(_store.Names.Stream(queue), cancellationToken).ConfigureAwait(false))
+        var pending = new List<(string Filter, ulong From)>();
+        try
         {
-            if (consumer.Info.NumAckPending > 0 && consumer.Info.Config.FilterSubject is { } filter
-                && await _store.GetNextAsync(queue, filter, consumer.Info.AckFloor.StreamSeq + 1, cancellationToken).ConfigureAwait(false) is { } first
+            await foreach (var consumer in _store.Connection.JetStream.ListConsumersAsync(_store.Names.Stream(queue), cancellationToken).ConfigureAwait(false))
+            {
+                if (consumer.Info.NumAckPending > 0 && consumer.Info.Config.FilterSubject is { } filter)
+                {
+                    pending.Add((filter, consumer.Info.AckFloor.StreamSeq + 1));
+                }
+            }
+        }
+        catch (NATS.Client.JetStream.NatsJSApiException ex) when (JetStreamStore.IsStreamMissing(ex))
+        {
+            return inHand; // never used: nothing in anyone's hands
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is NatsException && ex is not NATS.Client.JetStream.NatsJSApiException))
+        {
+            throw new QueueBackendUnavailableException($"the queue back end ({_store.Connection.Servers}) did not answer: {ex.Message}", ex);
+        }
+
+        foreach (var (filter, from) in pending)
+        {
+            if (await _store.GetNextAsync(queue, filter, from, cancellationToken).ConfigureAwait(false) is { } first
                 && _store.Names.TryParseSubject(queue, first.Subject, out _, out string id))
             {
                 inHand.Add(id);

@@ -147,7 +147,7 @@ internal sealed class JetStreamLease : IQueueLease
                 {
                     await _delivery.AckProgressAsync(cancellationToken: _inHand.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is NatsException or TimeoutException)
+                catch (Exception ex) when (ex is NatsException or TimeoutException || (ex is OperationCanceledException && !_inHand.IsCancellationRequested))
                 {
                     _context.Logger.LogDebug("Queue {Queue}: progress of {Id} not reported: {Error}", QueueName, Entry.Id, ex.Message);
                 }

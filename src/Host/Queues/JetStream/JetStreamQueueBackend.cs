@@ -71,6 +71,8 @@ public sealed class JetStreamQueueBackend : IQueueBackend
         await _connection.WhenOpenAsync(hooks?.Waiting, cancellationToken).ConfigureAwait(false);
         var claims = await RetryWhileUnavailableAsync(ClaimsAsync, hooks?.Waiting, cancellationToken).ConfigureAwait(false);
         await RetryWhileUnavailableAsync(async ct => { await _store.EnsureStreamAsync(settings.Name, ct).ConfigureAwait(false); return true; }, hooks?.Waiting, cancellationToken).ConfigureAwait(false);
+        // The attempts bucket is read when a redelivered entry comes (a takeover): made now, not then.
+        await RetryWhileUnavailableAsync(ct => _uncounted.GetAsync(settings.Name, 0, ct), hooks?.Waiting, cancellationToken).ConfigureAwait(false);
         var me = new SliceHolder(_settings.HostName, Environment.ProcessId, _clock.GetUtcNow());
         var claim = await SliceClaim.AcquireAsync(claims, JetStreamNames.SliceKey(settings.Name, slice, sliceCount), me, _settings.SliceLease, hooks?.Waiting, logger, cancellationToken).ConfigureAwait(false);
         var closing = new CancellationTokenSource();
@@ -140,7 +142,7 @@ public sealed class JetStreamQueueBackend : IQueueBackend
             {
                 return await operation(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or QueueBackendUnavailableException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is NATS.Client.Core.NatsException or QueueBackendUnavailableException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 string problem = $"waiting for the queue back end: {ex.Message}";
                 if (problem != told)

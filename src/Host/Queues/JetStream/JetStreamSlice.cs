@@ -271,7 +271,9 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         var metadata = delivery.Metadata;
         ulong sequence = metadata?.Sequence.Stream ?? 0;
         long delivered = (long)(metadata?.NumDelivered ?? 1);
-        long uncounted = delivered > 1 ? await _context.Uncounted.GetAsync(QueueName, sequence, cancellationToken).ConfigureAwait(false) : 0;
+        long uncounted = delivered > 1
+            ? await _context.RetryAsync("read the attempts of", delivery.Subject, () => _context.Uncounted.GetAsync(QueueName, sequence, cancellationToken)).ConfigureAwait(false)
+            : 0;
         int attempt = (int)Math.Clamp(delivered - uncounted, 1, int.MaxValue);
         byte[] data = delivery.Data ?? [];
         if (!_context.Store.Names.TryParseSubject(QueueName, delivery.Subject, out _, out string id) || !QueueFileName.TryParse(id, out _, out _))

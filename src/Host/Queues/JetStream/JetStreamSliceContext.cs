@@ -63,7 +63,8 @@ internal sealed class JetStreamSliceContext(
 
                 return result;
             }
-            catch (Exception ex) when (ex is NatsException or IOException or TimeoutException && !closing.IsCancellationRequested)
+            // A request that timed out may surface as a cancellation of its own token, not ours.
+            catch (Exception ex) when (ex is NatsException or IOException or TimeoutException or OperationCanceledException && !closing.IsCancellationRequested)
             {
                 if (!told)
                 {

@@ -22,11 +22,13 @@ public sealed class JetStreamStore
     // JetStream API error codes (nats-server's errors.json).
     private const int NoMessageFound = 10037;
     private const int StoreError = 10057;
+    private const int StreamNotFound = 10059;
 
     private readonly JetStreamConnection _connection;
     private readonly QueueBackendSettings _settings;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, INatsJSStream> _handles = new(StringComparer.Ordinal);
 
     public JetStreamStore(JetStreamConnection connection, QueueBackendSettings settings, JetStreamNames names, ILogger logger)
     {
@@ -105,6 +107,9 @@ public sealed class JetStreamStore
     public Task<StoredMessage?> GetLastAsync(string queue, string subject, CancellationToken cancellationToken) =>
         GetAsync(queue, new StreamMsgGetRequest { LastBySubj = subject }, cancellationToken);
 
+    /// <summary>True when <paramref name="ex"/> says the queue's stream does not exist (never used yet).</summary>
+    public static bool IsStreamMissing(NatsJSApiException ex) => ex?.Error.ErrCode == StreamNotFound;
+
     /// <summary>The message with sequence <paramref name="sequence"/>, or null.</summary>
     public Task<StoredMessage?> GetAsync(string queue, ulong sequence, CancellationToken cancellationToken) =>
         GetAsync(queue, new StreamMsgGetRequest { Seq = sequence }, cancellationToken);
@@ -122,7 +127,7 @@ public sealed class JetStreamStore
             var response = await Answered(_connection.JetStream.DeleteMessageAsync(Names.Stream(queue), new StreamMsgDeleteRequest { Seq = sequence, NoErase = true }, cancellationToken).AsTask()).ConfigureAwait(false);
             return response.Success;
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == StoreError && ex.Error.Description is "no message found" or "stream store EOF")
+        catch (NatsJSApiException ex) when ((ex.Error.ErrCode == StoreError && ex.Error.Description is "no message found" or "stream store EOF") || ex.Error.ErrCode == StreamNotFound)
         {
             // 10057 is any failed delete; only these two say the message is gone (ServerFeatureTests).
             return false;
@@ -132,13 +137,22 @@ public sealed class JetStreamStore
     /// <summary>Every subject matching <paramref name="filter"/> with its message count (the server pages the list; all pages are read).</summary>
     public async Task<IReadOnlyDictionary<string, ulong>> ListSubjectsAsync(string queue, string filter, CancellationToken cancellationToken)
     {
+        // A read never creates the stream: a queue never used has none, and is empty.
         await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
         var subjects = new Dictionary<string, ulong>(StringComparer.Ordinal);
         int offset = 0;
         while (true)
         {
-            var stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), new StreamInfoRequest { SubjectsFilter = filter, Offset = offset }, cancellationToken).AsTask()).ConfigureAwait(false);
+            INatsJSStream stream;
+            try
+            {
+                stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), new StreamInfoRequest { SubjectsFilter = filter, Offset = offset }, cancellationToken).AsTask()).ConfigureAwait(false);
+            }
+            catch (NatsJSApiException ex) when (ex.Error.ErrCode == StreamNotFound)
+            {
+                return subjects;
+            }
+
             var page = stream.Info.State.Subjects;
             if (page is null || page.Count == 0)
             {
@@ -163,10 +177,15 @@ public sealed class JetStreamStore
     private async Task<StoredMessage?> GetAsync(string queue, StreamMsgGetRequest request, CancellationToken cancellationToken)
     {
         await _connection.EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
-        await EnsureStreamAsync(queue, cancellationToken).ConfigureAwait(false);
-        var stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), cancellationToken: cancellationToken).AsTask()).ConfigureAwait(false);
         try
         {
+            // The stream handle only names the stream: kept, so a read is one request.
+            if (!_handles.TryGetValue(queue, out var stream))
+            {
+                stream = await Answered(_connection.JetStream.GetStreamAsync(Names.Stream(queue), cancellationToken: cancellationToken).AsTask()).ConfigureAwait(false);
+                _handles[queue] = stream;
+            }
+
             var message = await Answered(stream.GetDirectAsync<byte[]>(request, cancellationToken: cancellationToken).AsTask()).ConfigureAwait(false);
             if (message.Headers is { Code: 404 } || message.Headers?.Code is >= 400)
             {
@@ -179,7 +198,7 @@ public sealed class JetStreamStore
                 ? new StoredMessage(subject, seq, message.Data ?? [], message.Headers)
                 : null;
         }
-        catch (NatsJSApiException ex) when (ex.Error.ErrCode == NoMessageFound || ex.Error.Code == 404)
+        catch (NatsJSApiException ex) when (ex.Error.ErrCode is NoMessageFound or StreamNotFound || ex.Error.Code == 404)
         {
             return null;
         }

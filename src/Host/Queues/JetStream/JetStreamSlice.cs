@@ -197,7 +197,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         var now = _context.Clock.GetUtcNow();
         // Other processes add later entries too (out keeps a message for retry): a listing at most a
         // few seconds old is used until its soonest entry falls due.
-        if (_nextDue is { } known && known > now && now - _lastScan < RescanInterval)
+        if ((_nextDue is not { } known || known > now) && now - _lastScan < RescanInterval)
         {
             return;
         }

@@ -6,7 +6,14 @@
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
 # LATENCY_PAUSE_MS (idle time before each latency message, 20), DRAIN_SIZES ("1000 10000 100000"),
-# MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5).
+# MASTER_RUNNERS (runner slices for cold start and RSS, 5), KILLS (5), JETSTREAM_N (round trips per
+# JetStream row, 2000).
+#
+# JETSTREAM=auto (default) adds RunnerHost's round trip on the JetStream back end (1 and 8 producers,
+# 1 and 3 replicas) when nats-server is installed: each row starts its own throw-away nats-server (a
+# three-node loopback cluster for 3 replicas) with its store on the filesystem under test; no skips them.
+# BENCH_ONLY=switchboard runs RunnerHost's switchboard rows alone (file and JetStream; no Mailman, no C
+# floors but the warm-up, no master scenarios, no targets).
 #
 # All three sides (Mailman, the C floor, RunnerHost) run on the same filesystem, each scenario in its
 # own fresh directory. BENCH_FS chooses it:
@@ -28,6 +35,9 @@ LATENCY_PAUSE_MS=${LATENCY_PAUSE_MS:-20}
 DRAIN_SIZES=${DRAIN_SIZES:-"1000 10000 100000"}
 MASTER_RUNNERS=${MASTER_RUNNERS:-5}
 KILLS=${KILLS:-5}
+JETSTREAM_N=${JETSTREAM_N:-2000}
+JETSTREAM=${JETSTREAM:-auto}
+BENCH_ONLY=${BENCH_ONLY:-}
 SIZE=1200   # bytes per floor message: about the size of one encoded 1 KB queue entry
 PY=/usr/bin/python3   # Debian's python3, which sees the mailman3 package
 BENCH_FS=${BENCH_FS:-loop}
@@ -36,6 +46,16 @@ base=${TMPDIR:-/tmp}
 case $BENCH_FS in
   loop|dir) ;;
   *) echo "BENCH_FS must be loop or dir, not '$BENCH_FS'" >&2; exit 2 ;;
+esac
+case $JETSTREAM in
+  auto) if PATH="$PATH:/usr/sbin" command -v nats-server >/dev/null; then JETSTREAM=yes; else
+          echo "compare-mailman: nats-server not found; the JetStream rows are skipped (Debian: apt-get install nats-server)" >&2; JETSTREAM=no; fi ;;
+  yes|no) ;;
+  *) echo "JETSTREAM must be auto, yes or no, not '$JETSTREAM'" >&2; exit 2 ;;
+esac
+case $BENCH_ONLY in
+  ""|switchboard) ;;
+  *) echo "BENCH_ONLY must be empty or switchboard, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
 
 # --- the filesystem under test, and its removal on every exit path ------------------------------
@@ -146,7 +166,7 @@ record() { tee -a "$results"; }
   journal "$fs_journal" note "$fs_note" nproc "$cores" kernel "$kernel" load_start "$load" | record
 
 # --- Mailman 3.3.8 from Debian ------------------------------------------------------------------
-if ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
+if [ -z "$BENCH_ONLY" ] && ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
   echo "== installing Debian's mailman3 (services are not started)" >&2
   [ "$(id -u)" -eq 0 ] || { echo "installing mailman3 needs root" >&2; exit 1; }
   # policy-rc.d exit 101 forbids service starts during the install; only ours is removed again.
@@ -158,7 +178,7 @@ if ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok ins
   apt-get install -y --no-install-recommends mailman3 >&2 || { apt-get update >&2 && apt-get install -y --no-install-recommends mailman3 >&2; }
   [ "$created_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
 fi
-echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2
+if [ -z "$BENCH_ONLY" ]; then echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2; fi
 
 # --- builds --------------------------------------------------------------------------------------
 echo "== building RunnerHost (Release) and the C floor" >&2
@@ -180,6 +200,7 @@ mailman() { local d; d=$(mktemp -d "$work/mailman.XXXXXX"); (cd "$d" && TMPDIR="
 echo "== warming up the filesystem (discarded)" >&2
 floor "$DURABLE_N" "$SIZE" fsync --round-trip > /dev/null
 floor "$NOFSYNC_N" "$SIZE" nofsync --round-trip > /dev/null
+if [ -z "$BENCH_ONLY" ]; then
 echo "== Mailman 3.3.8 ($MAILMAN_N messages)" >&2
 mailman "$MAILMAN_N" | record
 
@@ -193,11 +214,23 @@ floor "$LATENCY_N" "$SIZE" --latency "$LATENCY_PAUSE_MS" | record
 # full rounds of 8 as its group commit does them: what the 1- and 8-producer figures can reach here.
 floor "$DURABLE_N" "$SIZE" --group 1 | record
 floor "$DURABLE_N" "$SIZE" --group 8 | record
+fi
 
 echo "== RunnerHost" >&2
 rh switchboard --messages "$DURABLE_N" --producers 1 | record
 rh switchboard --messages "$DURABLE_N" --producers 8 | record
 rh switchboard --messages "$NOFSYNC_N" --producers 1 --no-fsync | record
+if [ "$JETSTREAM" = yes ]; then
+  # The same round trip through [queues] backend: jetstream; each row on its own throw-away server(s),
+  # started before and stopped after the timing, their stores under the row's TMPDIR.
+  echo "== RunnerHost on JetStream ($JETSTREAM_N messages per row)" >&2
+  for replicas in 1 3; do
+    for producers in 1 8; do
+      rh switchboard --backend jetstream --replicas "$replicas" --messages "$JETSTREAM_N" --producers "$producers" | record
+    done
+  done
+fi
+if [ -z "$BENCH_ONLY" ]; then
 rh latency --messages "$LATENCY_N" --pause-ms "$LATENCY_PAUSE_MS" | record
 # shellcheck disable=SC2086
 rh drain $(printf -- '--backlog %s ' $DRAIN_SIZES) | record
@@ -205,28 +238,31 @@ echo "== RunnerHost master (cold start, restart after SIGKILL, RSS)" >&2
 rh cold-start --runners "$MASTER_RUNNERS" | record
 rh restart --kills "$KILLS" | record
 rh rss --runners "$MASTER_RUNNERS" | record
+fi
 
 # --- ratios --------------------------------------------------------------------------------------
 "$PY" - "$results" <<'PYEOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def one(**kw):
-    return next(r for r in rows if all(r.get(k) == v for k, v in kw.items()))
+    """The first row with these values, or None (BENCH_ONLY and JETSTREAM=no leave rows out)."""
+    return next((r for r in rows if all(r.get(k) == v for k, v in kw.items())), None)
 mm = one(scenario="mailman-switchboard")
 mm_runner = one(scenario="mailman-runner")
 floor_f = one(scenario="floor", fsync=True, round_trip=False)
 floor_n = one(scenario="floor", fsync=False, round_trip=False)
 floor_frt = one(scenario="floor", fsync=True, round_trip=True)
 floor_nrt = one(scenario="floor", fsync=False, round_trip=True)
-rh1 = one(scenario="switchboard", producers=1, fsync=True)
-rh8 = one(scenario="switchboard", producers=8, fsync=True)
-rhn = one(scenario="switchboard", fsync=False)
+rh1 = one(scenario="switchboard", backend="file", producers=1, fsync=True)
+rh8 = one(scenario="switchboard", backend="file", producers=8, fsync=True)
+rhn = one(scenario="switchboard", backend="file", fsync=False)
 lat = one(scenario="latency")
 floor_lat = one(scenario="floor-latency")
 group1 = one(scenario="floor-group", batch=1)
 group8 = one(scenario="floor-group", batch=8)
 env = one(scenario="environment")
 drains = {r["backlog"]: r for r in rows if r["scenario"] == "drain"}
+jetstream = [r for r in rows if r["scenario"] == "switchboard" and r.get("backend") == "jetstream"]
 print()
 print(f"filesystem (BENCH_FS={env['bench_fs']}): {env['device']} {env['fstype']} {env['options']}, journal {env['journal']}; {env['note']}")
 print(f"machine: nproc {env['nproc']}, kernel {env['kernel']}, load average {env['load_start']} at the start, {open('/proc/loadavg').read().split()[0]} at the end")
@@ -240,20 +276,33 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
                 ("floor RunnerHost's durable enqueue, full rounds of 8", group8),
                 ("RunnerHost durable, 1 producer", rh1), ("RunnerHost durable, 8 producers", rh8),
                 ("RunnerHost no fsync, 1 producer", rhn)]:
+    if r is None:
+        continue
     extra = f"  (dir fsyncs {r['dir_fsyncs']} for {r['messages']})" if "dir_fsyncs" in r and r["fsync"] else ""
     print(f"  {name:<64} {r['msgs_per_s']:>10.0f}{extra}")
-print(f"  {'floor durable enqueue after ' + format(floor_lat['pause_ms'], 'g') + ' ms idle, p50 / p99 (ms)':<64} {floor_lat['p50_ms']:>10.2f} / {floor_lat['p99_ms']:.2f}")
-print(f"  {'  of which up to the rename, before the directory fsync':<64} {floor_lat['renamed_p50_ms']:>10.2f} / {floor_lat['renamed_p99_ms']:.2f}")
-print(f"  {'RunnerHost idle latency p50 / p99 / max (ms)':<64} {lat['p50_ms']:>10.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f}")
+for r in jetstream:
+    name = f"RunnerHost JetStream R{r['replicas']}, {r['producers']} producer{'s' if r['producers'] > 1 else ''}"
+    server = f"{r['server_cpu_us_per_msg']:.0f}" if "server_cpu_us_per_msg" in r else "n/a"
+    print(f"  {name:<64} {r['msgs_per_s']:>10.0f}  (enqueue {r['messages'] / r['enqueue_s']:.0f}/s; CPU us/msg: host {r['cpu_us_per_msg']:.0f}, servers {server}; {r['messages']} msgs)")
+if floor_lat is not None:
+    print(f"  {'floor durable enqueue after ' + format(floor_lat['pause_ms'], 'g') + ' ms idle, p50 / p99 (ms)':<64} {floor_lat['p50_ms']:>10.2f} / {floor_lat['p99_ms']:.2f}")
+    print(f"  {'  of which up to the rename, before the directory fsync':<64} {floor_lat['renamed_p50_ms']:>10.2f} / {floor_lat['renamed_p99_ms']:.2f}")
+if lat is not None:
+    print(f"  {'RunnerHost idle latency p50 / p99 / max (ms)':<64} {lat['p50_ms']:>10.2f} / {lat['p99_ms']:.2f} / {lat['max_ms']:.2f}")
 for size in sorted(drains):
     print(f"  {'RunnerHost drain ' + str(size) + ' (us/msg)':<64} {drains[size]['us_per_msg']:>10.1f}")
 cold = one(scenario="cold-start")
 restart = one(scenario="restart")
 rss = one(scenario="rss")
-print(f"  {'RunnerHost cold start, ' + str(cold['runners']) + ' runners all running, min / median (s)':<64} {cold['min_s']:>10.2f} / {cold['median_s']:.2f}")
-print(f"  {'RunnerHost restart after SIGKILL p50 / max (s), backoff ' + restart['restart_backoff']:<64} {restart['p50_s']:>10.2f} / {restart['max_s']:.2f}")
-print(f"  {'RunnerHost RSS master (MB)':<64} {rss['master_mb']:>10.1f}")
-print(f"  {'RunnerHost RSS per runner min / median / max (MB), ' + str(rss['runners']) + ' runners':<64} {rss['runner_min_mb']:>10.1f} / {rss['runner_median_mb']:.1f} / {rss['runner_max_mb']:.1f}")
+if cold is not None:
+    print(f"  {'RunnerHost cold start, ' + str(cold['runners']) + ' runners all running, min / median (s)':<64} {cold['min_s']:>10.2f} / {cold['median_s']:.2f}")
+if restart is not None:
+    print(f"  {'RunnerHost restart after SIGKILL p50 / max (s), backoff ' + restart['restart_backoff']:<64} {restart['p50_s']:>10.2f} / {restart['max_s']:.2f}")
+if rss is not None:
+    print(f"  {'RunnerHost RSS master (MB)':<64} {rss['master_mb']:>10.1f}")
+    print(f"  {'RunnerHost RSS per runner min / median / max (MB), ' + str(rss['runners']) + ' runners':<64} {rss['runner_min_mb']:>10.1f} / {rss['runner_median_mb']:.1f} / {rss['runner_max_mb']:.1f}")
+if mm is None:
+    sys.exit(0)   # BENCH_ONLY: no Mailman and no floors to hold the targets against
 print()
 print("targets")
 checks = []

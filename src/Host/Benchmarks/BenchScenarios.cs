@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using RunnerHost.Host.Configuration;
 
 namespace RunnerHost.Host.Benchmarks;
 
@@ -13,13 +14,27 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(10);
 
-    /// <summary>Round trip: <paramref name="producers"/> threads enqueue <paramref name="messages"/> in all while one runner drains them.</summary>
-    public async Task<BenchResult> SwitchboardAsync(int messages, int producers, bool fsync, CancellationToken cancellationToken)
+    /// <summary>Round trip on files: <paramref name="producers"/> threads enqueue <paramref name="messages"/> in all while one runner drains them.</summary>
+    public Task<BenchResult> SwitchboardAsync(int messages, int producers, bool fsync, CancellationToken cancellationToken) =>
+        SwitchboardAsync(messages, producers, BenchBackend.Files(fsync), cancellationToken);
+
+    /// <summary>
+    /// Round trip: <paramref name="producers"/> threads enqueue <paramref name="messages"/> in all while one
+    /// runner drains them, on <paramref name="backend"/>. JetStream without servers starts a throw-away
+    /// server (or three-node cluster) first, outside the timing, and stops it after.
+    /// </summary>
+    public async Task<BenchResult> SwitchboardAsync(int messages, int producers, BenchBackend backend, CancellationToken cancellationToken)
     {
-        using var host = BenchHost.Create(fsync, loggerFactory);
+        ArgumentNullException.ThrowIfNull(backend);
+        await using var nats = backend is { Kind: QueueBackendKind.JetStream, Servers: null }
+            ? await ThrowAwayNats.StartAsync(backend.Replicas, cancellationToken).ConfigureAwait(false)
+            : null;
+        var effective = nats is null ? backend : backend with { Servers = nats.Servers };
+        await using var host = BenchHost.Create(effective, loggerFactory);
         await using var running = await RunningRunner.StartAsync(host, host.CreateRunner(messages), cancellationToken).ConfigureAwait(false);
         var queue = host.ProducerQueue;
         var allocation = AllocationMark.Now();
+        var serverCpu = nats?.CpuTime();
         var start = Stopwatch.GetTimestamp();
         // Dedicated threads: each producer stands for a separate writer (an LMTP session, a runner).
         var writers = Enumerable.Range(0, producers).Select(p => Task.Factory.StartNew(
@@ -38,15 +53,37 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
         var enqueued = Stopwatch.GetElapsedTime(start);
         await running.WaitForCompletionAsync(CompletionTimeout, cancellationToken).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(start);
-        return new BenchResult("switchboard")
+        var result = new BenchResult("switchboard")
+            .Add("backend", backend.Name)
             .Add("messages", messages)
-            .Add("producers", producers)
-            .Add("fsync", fsync)
-            .Add("elapsed_s", elapsed.TotalSeconds)
+            .Add("producers", producers);
+        if (backend.Kind == QueueBackendKind.JetStream)
+        {
+            // The file store does not fsync each message: an acknowledged publish is durable by its replicas.
+            result.Add("replicas", backend.Replicas)
+                .Add("servers", nats?.Description ?? string.Join(",", effective.Servers ?? []));
+        }
+        else
+        {
+            result.Add("fsync", backend.Fsync);
+        }
+
+        result.Add("elapsed_s", elapsed.TotalSeconds)
             .Add("msgs_per_s", messages / elapsed.TotalSeconds)
-            .Add("enqueue_s", enqueued.TotalSeconds)
-            .Add("dir_fsyncs", queue.DirectorySyncCount)
-            .AddAllocations(allocation, messages);
+            .Add("enqueue_s", enqueued.TotalSeconds);
+        if (host.DirectorySyncCount is { } directorySyncs)
+        {
+            result.Add("dir_fsyncs", directorySyncs);
+        }
+
+        result.AddAllocations(allocation, messages);
+        if (nats is not null && serverCpu is { } before)
+        {
+            // The servers run on the same cores: their share is part of what a message costs here.
+            result.Add("server_cpu_us_per_msg", (nats.CpuTime() - before).TotalMicroseconds / messages);
+        }
+
+        return result;
     }
 
     /// <summary>
@@ -55,7 +92,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
     /// </summary>
     public async Task<BenchResult> LatencyAsync(int messages, bool fsync, TimeSpan pause, CancellationToken cancellationToken)
     {
-        using var host = BenchHost.Create(fsync, loggerFactory);
+        await using var host = BenchHost.Create(fsync, loggerFactory);
         var arrivals = Channel.CreateUnbounded<long>();
         await using var running = await RunningRunner.StartAsync(host, host.CreateRunner(messages, t => arrivals.Writer.TryWrite(t)), cancellationToken).ConfigureAwait(false);
         var queue = host.ProducerQueue;
@@ -91,7 +128,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
     /// </summary>
     public async Task<BenchResult> DrainAsync(int backlog, CancellationToken cancellationToken)
     {
-        using var host = BenchHost.Create(fsync: false, loggerFactory);
+        await using var host = BenchHost.Create(fsync: false, loggerFactory);
         var queue = host.ProducerQueue;
         var message = BenchMessages.Create(0);
         for (int i = 0; i < backlog; i++)

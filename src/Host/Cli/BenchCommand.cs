@@ -6,7 +6,8 @@ namespace RunnerHost.Host.Cli;
 
 /// <summary>
 /// <c>runner-host bench switchboard|latency|drain</c>: end-to-end queue benchmarks on a throw-away
-/// var directory under the temp directory (no configuration file needed);
+/// var directory under the temp directory (no configuration file needed; <c>switchboard --backend
+/// jetstream</c> also on throw-away nats-server processes unless given <c>--servers</c>);
 /// <c>runner-host bench cold-start|restart|rss</c>: a real master (<c>runner-host start</c>) on a
 /// throw-away configuration. See docs/benchmarks.md.
 /// </summary>
@@ -14,7 +15,7 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var command = new Command("bench", "Benchmark the file queues and the runner loop on a throw-away var directory.");
+        var command = new Command("bench", "Benchmark the queues and the runner loop on a throw-away var directory (and, for JetStream, throw-away servers).");
         command.Subcommands.Add(Switchboard());
         command.Subcommands.Add(Latency());
         command.Subcommands.Add(Drain());
@@ -29,18 +30,74 @@ public static class BenchCommand
         var messages = new Option<int>("--messages", "-n") { Description = "Messages in all.", DefaultValueFactory = _ => 2000 };
         var producers = new Option<int>("--producers", "-p") { Description = "Concurrent producer threads.", DefaultValueFactory = _ => 1 };
         var noFsync = NoFsyncOption();
+        var backend = new Option<string>("--backend")
+        {
+            Description = "Queue back end: file, or jetstream (through [queues] as a runner uses it).",
+            DefaultValueFactory = _ => "file",
+        };
+        backend.AcceptOnlyFromAmong("file", "jetstream");
+        var servers = new Option<string?>("--servers")
+        {
+            Description = "JetStream: NATS URLs, comma-separated (default: a throw-away nats-server, or a three-node loopback cluster with --replicas 3, started for the run).",
+        };
+        var replicas = new Option<int>("--replicas") { Description = "JetStream: stream replicas (1 or 3 for a throw-away server; 1-5 with --servers).", DefaultValueFactory = _ => 1 };
         var json = JsonOption();
         var command = new Command("switchboard", "Round trip: producers enqueue, one runner (no-op dispose) dequeues and finishes.")
         {
-            messages, producers, noFsync, json,
+            messages, producers, noFsync, backend, servers, replicas, json,
         };
         command.SetAction((result, cancellationToken) => RunAsync(result, json, async scenarios =>
         {
             int count = Positive(result.GetValue(messages), "--messages");
             int writers = Positive(result.GetValue(producers), "--producers");
-            return [await scenarios.SwitchboardAsync(count, writers, !result.GetValue(noFsync), cancellationToken).ConfigureAwait(false)];
+            var chosen = ChooseBackend(result, backend, servers, replicas, noFsync);
+            return [await scenarios.SwitchboardAsync(count, writers, chosen, cancellationToken).ConfigureAwait(false)];
         }));
         return command;
+    }
+
+    private static BenchBackend ChooseBackend(ParseResult result, Option<string> backend, Option<string?> servers, Option<int> replicas, Option<bool> noFsync)
+    {
+        bool jetStream = string.Equals(result.GetValue(backend), "jetstream", StringComparison.OrdinalIgnoreCase);
+        bool replicasGiven = result.GetResult(replicas) is { Implicit: false };
+        string? serverList = result.GetValue(servers);
+        if (!jetStream)
+        {
+            return serverList is not null || replicasGiven
+                ? throw new UsageException("--servers and --replicas apply to --backend jetstream")
+                : BenchBackend.Files(!result.GetValue(noFsync));
+        }
+
+        if (result.GetValue(noFsync))
+        {
+            throw new UsageException("--no-fsync applies to the file back end (the JetStream file store does not fsync each message; replicas make an entry durable)");
+        }
+
+        int count = result.GetValue(replicas);
+        if (serverList is null)
+        {
+            return count is 1 or 3
+                ? BenchBackend.JetStream(null, count)
+                : throw new UsageException($"--replicas {count}: a throw-away server has 1 node or a cluster of 3; give --servers for other sizes");
+        }
+
+        if (count is < 1 or > 5)
+        {
+            throw new UsageException($"--replicas {count} is out of range: JetStream keeps 1 to 5 replicas of a stream");
+        }
+
+        var urls = serverList.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (string url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("nats" or "tls") || uri.Host.Length == 0)
+            {
+                throw new UsageException($"--servers: '{url}' is not a NATS URL such as nats://127.0.0.1:4222");
+            }
+        }
+
+        return urls.Length > 0
+            ? BenchBackend.JetStream(urls, count)
+            : throw new UsageException("--servers: no server URL given (for example nats://127.0.0.1:4222)");
     }
 
     private static Command Latency()

@@ -66,6 +66,7 @@ internal sealed class JetStreamLease : IQueueLease
         var prepared = NewEntry.PrepareMetadata(metadata, null);
         string id = await _context.RetryAsync("requeue", Entry.Id, async () =>
             (await _context.Queues.Get(QueueName).StoreAsync(bytes, prepared, notBefore, MoveId("requeue"), null, CancellationToken.None).ConfigureAwait(false)).Id).ConfigureAwait(false);
+        _context.LaterEntryAdded = true;
         await CompleteAsync(CancellationToken.None).ConfigureAwait(false);
         return id;
     }

@@ -197,12 +197,13 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
         var now = _context.Clock.GetUtcNow();
         // Other processes add later entries too (out keeps a message for retry): a listing at most a
         // few seconds old is used until its soonest entry falls due.
-        if ((_nextDue is not { } known || known > now) && now - _lastScan < RescanInterval)
+        if ((_nextDue is not { } known || known > now) && now - _lastScan < RescanInterval && !_context.LaterEntryAdded)
         {
             return;
         }
 
         _lastScan = now;
+        _context.LaterEntryAdded = false;
         DateTimeOffset? nextDue = null;
         var subjects = await store.ListSubjectsAsync(QueueName, names.SliceFilter(QueueName, EntryPlace.Later, Slice, SliceCount), cancellationToken).ConfigureAwait(false);
         var due = new List<(string Subject, string Id, QueueFileNameParts Parts)>();

@@ -32,6 +32,9 @@ internal sealed class JetStreamSliceContext(
 
     public ILogger Logger => logger;
 
+    /// <summary>Set when a lease of this slice kept its entry for later: the slice's next pass lists its later entries at once.</summary>
+    public bool LaterEntryAdded { get; set; }
+
     public Task PreserveAsync(string id, byte[] stored, string reason, string messageId) =>
         RetryAsync("preserve", id, async () => await preservation.PreserveAsync(queue, id, stored, reason, messageId, CancellationToken.None).ConfigureAwait(false));
 

@@ -382,7 +382,8 @@ internal sealed class Session
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _logger.LogError(ex, "LMTP {Peer} could not queue {MessageId} for {Recipient} in {Queue}: {Error}", _peer, messageId, route.Address, route.Queue, ex.Message);
+            // A storage failure is described by its message; a stack is only worth logging for a surprise.
+            _logger.LogError(ex is IOException ? null : ex, "LMTP {Peer} could not queue {MessageId} for {Recipient} in {Queue}: {Error}", _peer, messageId, route.Address, route.Queue, ex.Message);
             return Reply.EnqueueFailed;
         }
     }

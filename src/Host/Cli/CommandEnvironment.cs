@@ -101,7 +101,7 @@ public sealed class CommandEnvironment : IDisposable
             await Console.Error.WriteLineAsync($"Runner error: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.RunnerCreation;
         }
-        catch (RunnerHost.Host.Queues.JetStream.QueueBackendUnavailableException ex)
+        catch (RunnerHost.Host.Queues.QueueBackendUnavailableException ex)
         {
             // Nothing was stored: the operator can simply try again once the servers answer.
             await Console.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);

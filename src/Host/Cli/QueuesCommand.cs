@@ -52,7 +52,8 @@ public static class QueuesCommand
         ArgumentNullException.ThrowIfNull(shapes);
         string[] header = ["queue", "total", "later", .. QueueSummary.AgeBuckets, "taken", "slices"];
         var rows = new List<string[]> { header };
-        rows.AddRange(shapes.Select(s => (string[])[
+        // A queue that could not be measured shows no figures, not zeros (its ERROR line says why).
+        rows.AddRange(shapes.Select(s => s.Problem is not null ? (string[])[s.Name, .. Enumerable.Repeat("-", header.Length - 1)] : (string[])[
             s.Name,
             Number(s.Depth),
             Number(s.NotYetDue),

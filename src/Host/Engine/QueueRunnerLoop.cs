@@ -157,6 +157,14 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
             outcome = EntryOutcome.Released;
         }
+        catch (RunnerHost.Host.Queues.QueueBackendUnavailableException ex)
+        {
+            // The queues could not store what the runner produced (its back end does not answer): not the
+            // message's fault, so it goes back to its queue, and the next pass waits for the back end.
+            _logger.LogWarning("{Runner} {Filebase}: the queue back end is unavailable ({Error}); returned it to the queue", Identity, entry.Id, ex.Message);
+            await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+            outcome = EntryOutcome.Released;
+        }
         catch (Exception ex)
         {
             outcome = await ShuntAsync(lease, ex).ConfigureAwait(false);

@@ -98,6 +98,11 @@ public sealed class JetStreamStore
             }
             catch (NatsJSApiException ex)
             {
+                if (ex.Error.Code == 503)
+                {
+                    _connection.ReportUnanswered(ex.Error.Description ?? "temporarily unavailable");
+                }
+
                 throw new QueueBackendUnavailableException($"the queue back end refused the entry for {Names.Stream(queue)}: {ex.Error.Description} (code {ex.Error.ErrCode})", ex);
             }
         }
@@ -216,8 +221,9 @@ public sealed class JetStreamStore
             _connection.ReportAnswered();
             return result;
         }
-        catch (Exception ex) when (ex is TimeoutException || (ex is NatsException && ex is not NatsJSApiException))
+        catch (Exception ex) when (ex is TimeoutException || (ex is NatsException && ex is not NatsJSApiException) || ex is NatsJSApiException { Error.Code: 503 })
         {
+            // 503 is JetStream's own "temporarily unavailable" (no leader): as unanswered as a timeout.
             _connection.ReportUnanswered(ex.Message);
             throw new QueueBackendUnavailableException($"the queue back end ({_connection.Servers}) did not answer: {ex.Message}", ex);
         }
@@ -238,7 +244,7 @@ public sealed class JetStreamStore
         {
             await Answered(_connection.JetStream.CreateOrUpdateStreamAsync(config).AsTask()).ConfigureAwait(false);
         }
-        catch (NatsJSApiException ex)
+        catch (NatsJSApiException ex) when (ex.Error.Code != 503)
         {
             _logger.LogError("Queue back end: cannot create stream {Stream} ({Replicas} replicas) on {Servers}: {Error}", config.Name, _settings.Replicas, _connection.Servers, ex.Error.Description);
             throw new QueueBackendUnavailableException($"cannot create stream {config.Name} with {_settings.Replicas} replica(s) on {_connection.Servers}: {ex.Error.Description}", ex);

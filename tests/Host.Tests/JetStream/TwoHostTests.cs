@@ -113,9 +113,40 @@ public sealed class TwoHostTests
         Assert.That(await beta.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.Zero, JetStreamInstallation.Tail(beta.Stderr));
     }
 
+    [Test]
+    public async Task An_outage_longer_than_the_slice_lease_leaves_the_slices_with_their_holder()
+    {
+        var server = await NatsServer.StartAsync();
+        _cluster = [server];
+        string prefix = JetStreamInstallation.NewPrefix();
+        _alpha = JetStreamInstallation.Create("alpha", _cluster, replicas: 1, prefix, JetStreamInstallation.ArchiveRunner(Instances));
+        _beta = JetStreamInstallation.Create("beta", _cluster, replicas: 1, prefix, JetStreamInstallation.ArchiveRunner(Instances));
+        using var alpha = _alpha.StartMaster();
+        var before = await _alpha.WaitForAllRunningAsync(alpha, Instances);
+        using var beta = _beta.StartMaster();
+        await _beta.WaitForStatusAsync(beta, s => s.Slices.Count == Instances && s.Slices.All(x => x.State == SliceState.Waiting), "every slice of beta on standby");
+
+        // The claims lapse on the server while it is away; both hosts want them back when it returns.
+        await server.StopAsync();
+        await Task.Delay(JetStreamInstallation.SliceLease + TimeSpan.FromSeconds(2));
+        await server.StartAgainAsync();
+        await _alpha.EnqueueAsync("archive", 20);
+        await JetStreamInstallation.WaitUntilAsync(() => Task.FromResult(_alpha.ArchivedCount() + _beta.ArchivedCount() >= 20), () => "the messages after the outage processed");
+
+        var alphaAfter = _alpha.StatusOf(alpha);
+        var betaAfter = _beta.StatusOf(beta);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(_beta.ArchivedCount(), Is.Zero, "the standby took nothing over");
+            Assert.That(alphaAfter?.Slices.Select(x => (x.State, x.Pid)), Is.EqualTo(before.Slices.Select(x => (SliceState.Running, x.Pid))), $"alpha kept every slice with the same runner:\n{Problems(alpha)}");
+            Assert.That(alphaAfter?.Slices.Select(x => x.RestartsInWindow), Is.All.Zero);
+            Assert.That(betaAfter?.Slices.Select(x => x.State), Is.All.EqualTo(SliceState.Waiting), $"beta still stands by:\n{Problems(beta)}");
+        }
+    }
+
     // What the host logged above information, without the per-message lines.
     private static string Problems(RunningHost host) =>
-        string.Join('\n', host.Stderr.Split('\n').Where(l => l.Contains(" WRN ", StringComparison.Ordinal) || l.Contains(" ERR ", StringComparison.Ordinal) || l.Contains(" CRT ", StringComparison.Ordinal) || l.StartsWith("   at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)));
+        string.Join('\n', host.Stderr.Split('\n').Where(l => l.Contains(" WRN ", StringComparison.Ordinal) || l.Contains(" ERR ", StringComparison.Ordinal) || l.Contains(" CRT ", StringComparison.Ordinal) || l.Contains(" FTL ", StringComparison.Ordinal) || l.StartsWith("   at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal)));
 
     private List<string> AllIds() => [.. _alpha!.ArchivedMessageIds(), .. _beta!.ArchivedMessageIds()];
 

@@ -14,6 +14,9 @@ namespace RunnerHost.Host.Queues.JetStream;
 /// </summary>
 public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
 {
+    /// <summary>The longest pause between reconnection attempts of the client.</summary>
+    public static readonly TimeSpan LongestReconnectWait = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(10);
 
@@ -44,7 +47,8 @@ public sealed class JetStreamConnection : IAsyncDisposable, IDisposable
             // Reconnect forever: a runner pauses during an outage and resumes after it.
             MaxReconnectRetry = -1,
             ReconnectWaitMin = TimeSpan.FromMilliseconds(200),
-            ReconnectWaitMax = TimeSpan.FromSeconds(5),
+            // Short: a holder must be back and renew its slice claims before a standby's grace ends (SliceClaim).
+            ReconnectWaitMax = JetStreamConnection.LongestReconnectWait,
             ConnectTimeout = TimeSpan.FromSeconds(3),
             RequestTimeout = settings.PublishTimeout,
             // While disconnected a publish fails at once instead of waiting in the client's buffer and

@@ -64,9 +64,37 @@ public sealed class SliceClaim : IAsyncDisposable
     public static async Task<SliceClaim> AcquireAsync(INatsKVStore store, string key, SliceHolder me, TimeSpan lease, Action<string>? waiting, ILogger logger, CancellationToken cancellationToken)
     {
         SliceHolder? told = null;
+        bool seenHolder = false;
+        DateTimeOffset? absentSince = null;
+        // A holder coming back from an outage reconnects within LongestReconnectWait and then retries its
+        // claim every half second; a standby that saw a holder gives it that long (and a third of the
+        // lease) after the claim vanished, so that an outage does not move the slices.
+        var grace = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, lease.Ticks / 3)) + JetStreamConnection.LongestReconnectWait + TimeSpan.FromSeconds(1);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (seenHolder)
+            {
+                SliceHolder? current;
+                try
+                {
+                    current = await HolderAsync(store, key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var now = DateTimeOffset.UtcNow;
+                absentSince = current is null ? absentSince ?? now : null;
+                if (current is not null || now - absentSince < grace)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
             // "since" is when the slice was taken, not when this host began to wait for it.
             byte[] value = JsonSerializer.SerializeToUtf8Bytes(me with { Since = DateTimeOffset.UtcNow }, SliceHolderJson.Default.SliceHolder);
             NatsResult<ulong> created;
@@ -74,7 +102,7 @@ public sealed class SliceClaim : IAsyncDisposable
             {
                 created = await store.TryCreateAsync(key, value, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 // Connected, but JetStream does not answer (no quorum): wait as for a server that is down.
                 waiting?.Invoke($"waiting for the queue back end: the slice claims bucket does not answer ({ex.Message})");
@@ -95,7 +123,7 @@ public sealed class SliceClaim : IAsyncDisposable
             {
                 holder = await HolderAsync(store, key, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NatsException or TimeoutException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is NatsException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                 continue;
@@ -113,6 +141,7 @@ public sealed class SliceClaim : IAsyncDisposable
                 }
             }
 
+            seenHolder |= holder is not null;
             if (holder is not null && holder != told)
             {
                 logger.LogInformation("Slice {Slice}: held by {Holder}; this host waits to take it over", key, holder);
@@ -164,11 +193,15 @@ public sealed class SliceClaim : IAsyncDisposable
     private async Task RenewAsync()
     {
         var period = _lease / 3;
+        bool failing = false;
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(period, _stop.Token).ConfigureAwait(false);
+                // After a failed renewal, try again soon: back from an outage, the holder must reclaim
+                // its lapsed claim before a standby's grace ends.
+                await Task.Delay(failing ? TimeSpan.FromMilliseconds(500) : period, _stop.Token).ConfigureAwait(false);
+                failing = false;
             }
             catch (OperationCanceledException)
             {
@@ -208,6 +241,10 @@ public sealed class SliceClaim : IAsyncDisposable
                     _logger.LogError("Slice {Slice}: {Lost}; this runner stops taking entries", _key, _lost);
                     return;
                 }
+                else
+                {
+                    failing = true;
+                }
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -217,6 +254,7 @@ public sealed class SliceClaim : IAsyncDisposable
             {
                 // Disconnected: renewed on the next turn if the connection is back before the lease ends.
                 _logger.LogDebug("Slice {Slice}: renewing the claim failed: {Error}", _key, ex.Message);
+                failing = true;
             }
         }
     }

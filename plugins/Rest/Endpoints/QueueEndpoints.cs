@@ -228,7 +228,18 @@ internal static class QueueEndpoints
 
         metadata[MessageDataKeys.OriginalSize] = (long)raw.Length;
         metadata[MessageDataKeys.ReceivedTime] = clock.GetUtcNow();
-        string filebase = await queue.EnqueueRawAsync(raw, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+        string filebase;
+        try
+        {
+            filebase = await queue.EnqueueRawAsync(raw, metadata, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // The queue cannot store now (a full disk, a queue back end that does not answer): nothing was
+            // stored, and the client may try again; the reason is the detail, not an unhandled-error stack.
+            return Results.Problem(title: "Cannot store now", detail: ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+
         return Results.Created($"/queues/{name}/{filebase}", new { queue = name, filebase });
     }
 

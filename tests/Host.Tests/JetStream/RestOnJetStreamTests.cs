@@ -37,6 +37,7 @@ public sealed class RestOnJetStreamTests
         Assert.That(ready, Does.Contain("unreachable").Or.Contain("lost"), ready);
         var refused = await rest.InjectAsync("in", "From: a@example.com\r\nSubject: refused\r\n\r\nbody\r\n");
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "never 201 without the server's acknowledgement");
+        Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("Cannot store now").And.Contain("queue back end"), "the reason is in the problem detail");
 
         await server.StartAgainAsync();
         await ReadyIsAsync(rest, HttpStatusCode.OK);

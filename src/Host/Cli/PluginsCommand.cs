@@ -22,7 +22,18 @@ public static class PluginsCommand
         };
         reload.SetAction((result, _) => CommandEnvironment.RunAsync(() => Task.FromResult(Reload(result.GetValue(configOption), result.GetRequiredValue(nameArgument)))));
 
-        var command = new Command("plugins", "Inspect and reload runner plugins.") { list, reload };
+        var sourceArgument = new Argument<string>("PATH") { Description = "The plugin's build output folder (NAME.dll beside NAME.deps.json) or its .nupkg." };
+        var install = new Command("install", "Validate a plugin build (contract version, shared assemblies, runner types) and swap it in for the deployed version in one step; nothing changes when it is refused.")
+        {
+            sourceArgument,
+        };
+        install.SetAction((result, _) => CommandEnvironment.RunAsync(() => Task.FromResult(Install(result.GetValue(configOption), result.GetRequiredValue(sourceArgument)))));
+
+        var removeName = new Argument<string>("NAME") { Description = "The plugin (its folder name)." };
+        var remove = new Command("remove", "Take a plugin out of the plugin directory (runners configured with its types then fail to start).") { removeName };
+        remove.SetAction((result, _) => CommandEnvironment.RunAsync(() => Task.FromResult(Remove(result.GetValue(configOption), result.GetRequiredValue(removeName)))));
+
+        var command = new Command("plugins", "Inspect, install, remove and reload runner plugins.") { list, install, remove, reload };
         command.SetAction((result, _) => CommandEnvironment.RunAsync(() => Task.FromResult(List(result.GetValue(configOption)))));
         return command;
     }
@@ -103,6 +114,50 @@ public static class PluginsCommand
 
             text.Append('\n');
         }
+    }
+
+    private static int Install(string? configFile, string source)
+    {
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly, LogLevel.Warning);
+        var installer = new PluginInstaller(environment.Configuration.Paths.PluginDir);
+        PluginInstallation installed;
+        try
+        {
+            installed = installer.Install(Path.GetFullPath(source));
+        }
+        catch (Exception ex) when (ex is PluginException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.Write($"Error: not installed: {ex.Message}\n");
+            return ExitCodes.Failure;
+        }
+
+        var affected = PluginInstaller.AffectedRunners(environment.Configuration.Runners, installed.Name, installed.RunnerTypes).ToList();
+        var text = new StringBuilder();
+        text.Append($"Installed plugin {installed.Name} {installed.Version} in {installed.Folder}");
+        text.Append(installed.ReplacedVersion is { } old ? $" (replacing {old})\n" : " (new)\n");
+        text.Append("    runner types: ").Append(string.Join(", ", installed.RunnerTypes)).Append('\n');
+        text.Append(affected.Count == 0
+            ? "    no configured runner uses it yet: add a [runner.NAME] section with its class\n"
+            : $"    runners affected: {string.Join(", ", affected)} (a running master reloads them: plugin_reload auto, or 'runner-host plugins reload {installed.Name}')\n");
+        Console.Out.Write(text.ToString());
+        return ExitCodes.Success;
+    }
+
+    private static int Remove(string? configFile, string name)
+    {
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadOnly, LogLevel.Warning);
+        string kept;
+        try
+        {
+            kept = new PluginInstaller(environment.Configuration.Paths.PluginDir).Remove(name);
+        }
+        catch (PluginException ex)
+        {
+            throw new UsageException(ex.Message, ex);
+        }
+
+        Console.Out.Write($"Removed plugin {name} (kept as {kept} until the next install of it)\n");
+        return ExitCodes.Success;
     }
 
     private static int Reload(string? configFile, string name)

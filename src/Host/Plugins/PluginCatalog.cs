@@ -50,7 +50,13 @@ public sealed class PluginCatalog : IDisposable
         Directory = Path.TrimEndingDirectorySeparator(pluginDirectory);
         foreach (string folder in System.IO.Directory.GetDirectories(Directory).Order(StringComparer.Ordinal))
         {
-            // With plugin_dir set to var_dir, the copies would look like a plugin folder.
+            // With plugin_dir set to var_dir, the copies would look like a plugin folder; hidden folders
+            // are `plugins install`'s staging and the versions it replaced, never plugins.
+            if (Path.GetFileName(folder).StartsWith('.'))
+            {
+                continue;
+            }
+
             if (snapshots is null || !string.Equals(Path.TrimEndingDirectorySeparator(folder), Path.TrimEndingDirectorySeparator(snapshots.Root), StringComparison.Ordinal))
             {
                 _plugins.Add(Load(folder));

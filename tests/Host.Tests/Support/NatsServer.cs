@@ -77,22 +77,51 @@ internal sealed class NatsServer : IAsyncDisposable
     /// <summary>Starts a single JetStream server and waits until it accepts connections.</summary>
     public static async Task<NatsServer> StartAsync()
     {
-        var server = new NatsServer(NewRoot(), ownsRoot: true, "n1", FreePort(), null, null);
-        await server.StartAgainAsync();
-        return server;
+        for (int attempt = 1; ; attempt++)
+        {
+            var server = new NatsServer(NewRoot(), ownsRoot: true, "n1", FreePort(), null, null);
+            try
+            {
+                await server.StartAgainAsync();
+                return server;
+            }
+            catch (InvalidOperationException ex) when (attempt < PortAttempts && IsPortTaken(ex))
+            {
+                await server.DisposeAsync();
+            }
+        }
     }
+
+    // A free port is free when asked for, not necessarily when the server binds it: another process may
+    // take it in between. Then the start is tried again on new ports.
+    private const int PortAttempts = 5;
+
+    private static bool IsPortTaken(Exception ex) => ex.Message.Contains("address already in use", StringComparison.Ordinal);
 
     /// <summary>Starts a three-node cluster on loopback; returns once every node accepts connections.</summary>
     public static async Task<NatsServer[]> StartClusterAsync(int nodes = 3)
     {
-        string root = NewRoot();
-        int[] ports = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
-        int[] routes = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
-        var servers = Enumerable.Range(0, nodes)
-            .Select(i => new NatsServer(root, ownsRoot: i == 0, $"n{i + 1}", ports[i], routes[i], routes))
-            .ToArray();
-        await Task.WhenAll(servers.Select(s => s.StartAgainAsync()));
-        return servers;
+        for (int attempt = 1; ; attempt++)
+        {
+            string root = NewRoot();
+            int[] ports = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
+            int[] routes = [.. Enumerable.Range(0, nodes).Select(_ => FreePort())];
+            var servers = Enumerable.Range(0, nodes)
+                .Select(i => new NatsServer(root, ownsRoot: i == 0, $"n{i + 1}", ports[i], routes[i], routes))
+                .ToArray();
+            try
+            {
+                await Task.WhenAll(servers.Select(s => s.StartAgainAsync()));
+                return servers;
+            }
+            catch (InvalidOperationException ex) when (attempt < PortAttempts && IsPortTaken(ex))
+            {
+                foreach (var server in servers.Reverse())
+                {
+                    await server.DisposeAsync();
+                }
+            }
+        }
     }
 
     /// <summary>Starts the server (again) on its port and store.</summary>

@@ -4,6 +4,7 @@ using RunnerHost.Events;
 using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Queues;
+using RunnerHost.Scheduling;
 
 namespace RunnerHost;
 
@@ -19,6 +20,7 @@ public abstract class RunnerBase
     // Cancelled once by Stop() to wake a sleeping runner; never reset, because a stop is final.
     private readonly CancellationTokenSource _stopSignal = new();
     private volatile bool _stopRequested;
+    private readonly Dictionary<string, IntervalSchedule> _schedules = new(StringComparer.Ordinal);
 
     // Internal: only the two runner kinds below derive from it.
     private protected RunnerBase(RunnerContext context)
@@ -62,6 +64,38 @@ public abstract class RunnerBase
 
     /// <summary>Process-wide runner events.</summary>
     protected IRunnerEvents Events => _context.Events;
+
+    /// <summary>
+    /// The schedule of periodic work named <paramref name="name"/>, for a periodic hook:
+    /// <c>await Every(TimeSpan.FromHours(1), "digest").RunIfDueAsync(SendDigestAsync, cancellationToken)</c>.
+    /// Each slice has its own; the host remembers its last run across restarts under the runner's
+    /// <see cref="RunnerContext.StateDirectory"/>. The same name returns the same schedule (with the
+    /// interval of the latest call).
+    /// </summary>
+    /// <param name="interval">The least time between the starts of two runs; more than zero.</param>
+    /// <param name="name">Names the work: letters, digits, '-' and '_', at most 64.</param>
+    /// <returns>The schedule.</returns>
+    protected IntervalSchedule Every(TimeSpan interval, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            throw new ArgumentException($"'{name}' is not a schedule name: use letters, digits, '-' and '_', at most 64.", nameof(name));
+        }
+
+        if (_schedules.TryGetValue(name, out var schedule))
+        {
+            schedule.Interval = interval;
+            return schedule;
+        }
+
+        string? stamp = _context.StateDirectory is { } directory
+            ? Path.Combine(directory, $"{name}.slice{Slice}of{SliceCount}.stamp")
+            : null;
+        schedule = new IntervalSchedule(interval, Clock, stamp, Logger);
+        _schedules.Add(name, schedule);
+        return schedule;
+    }
 
     /// <summary>Cancelled by <see cref="Stop"/>: wakes a sleeping runner.</summary>
     internal CancellationToken StopToken => _stopSignal.Token;

@@ -34,6 +34,12 @@ public sealed class RunnerContext
     /// <summary>The logger of this runner slice.</summary>
     public required ILogger Logger { get; init; }
 
+    /// <summary>
+    /// A directory of this runner's own (it may not exist yet) where it keeps small state across
+    /// restarts, such as the stamps of <see cref="RunnerBase.Every"/>; null keeps such state in memory.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
     /// <summary>The clock (tests substitute a manual one).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -104,6 +104,7 @@ public sealed class HostServices : IDisposable
             Events = Events,
             Logger = RunnerLogger(settings.Name),
             Clock = Clock,
+            StateDirectory = Path.Combine(Configuration.Paths.VarDir, "state", settings.Name),
         };
     }
 

@@ -27,15 +27,8 @@ public sealed class RunnerActivator : IAsyncDisposable
         _types = new RunnerTypeIndex(catalog);
         _configurationLogger = services.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
         var builder = new ContainerBuilder();
-        builder.RegisterInstance(services.Queues).ExternallyOwned();
-        builder.RegisterInstance(services.Inspector).ExternallyOwned();
-        builder.RegisterInstance(services.Lists).ExternallyOwned();
-        builder.RegisterInstance(services.Events).ExternallyOwned();
-        builder.RegisterInstance(services.Clock).ExternallyOwned();
-        builder.RegisterInstance(services.LoggerFactory).ExternallyOwned();
         // Host operations a plugin runner's constructor may take (docs/plugins.md, "host services").
-        builder.RegisterInstance(services.ShuntReplay).ExternallyOwned();
-        builder.RegisterInstance(services.Metrics).ExternallyOwned();
+        RunnerRegistrations.AddHostServices(builder, services);
         _root = builder.Build();
     }
 

@@ -54,17 +54,8 @@ public sealed class PluginRunnerScope : IAsyncDisposable
         }
 
         // A plain BeginLifetimeScope under the long-lived root would pin the plugin's load context.
-        var scope = root.BeginLoadContextLifetimeScope(loadContext, builder =>
-        {
-            // ILogger<T> is closed over plugin types here, in the scope, from the root's ILoggerFactory. An
-            // open-generic ILogger<> in the root would cache ILogger<PluginType> in the root's registry and
-            // pin the load context (measured; docs/plugins.md), so the root must register only ILoggerFactory.
-            builder.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>));
-            builder.RegisterAssemblyModules(assembly);
-            builder.RegisterInstance(context).ExternallyOwned();
-            builder.RegisterInstance(context.Settings).ExternallyOwned();
-            builder.RegisterType(runnerType).Named<RunnerBase>(runnerName);
-        });
+        var scope = root.BeginLoadContextLifetimeScope(
+            loadContext, builder => Composition.RunnerRegistrations.AddRunner(builder, assembly, runnerType, runnerName, context));
         try
         {
             var runner = scope.ResolveNamed<RunnerBase>(runnerName);

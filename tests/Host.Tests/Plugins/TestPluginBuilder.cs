@@ -150,42 +150,8 @@ public sealed class TestPluginBuilder
 
     private static string ProjectOf(string name) => Path.Combine("tests", "TestPlugins", name, name + ".csproj");
 
-    private static async Task RunDotnetAsync(string workingDirectory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // No compiler or MSBuild server outlives the build (they would hold the test run's pipes open).
-        start.ArgumentList.Add("--disable-build-servers");
-        start.ArgumentList.Add("-nologo");
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        // Set by the dotnet test process for its own MSBuild; the child dotnet sets its own.
-        foreach (string variable in new[] { "MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
-        {
-            start.Environment.Remove(variable);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"dotnet {string.Join(' ', arguments)} failed with exit code {process.ExitCode}:\n{await output.ConfigureAwait(false)}\n{await errors.ConfigureAwait(false)}");
-        }
-    }
+    private static Task<string> RunDotnetAsync(string workingDirectory, params string[] arguments) =>
+        Support.DotnetCli.RunAsync(workingDirectory, arguments);
 
     private static void CopyDirectory(string source, string target)
     {

@@ -287,17 +287,19 @@ public sealed class PluginCatalog : IDisposable
         return null;
     }
 
-    private static string VersionOf(Assembly assembly)
+    private static string VersionOf(Assembly assembly) =>
+        DisplayVersion(assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion, assembly.GetName().Version);
+
+    /// <summary>The version operators see: the informational version without the SDK's "+commit", else the assembly version.</summary>
+    public static string DisplayVersion(string? informational, Version? assemblyVersion)
     {
-        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
         if (!string.IsNullOrEmpty(informational))
         {
-            // The SDK appends "+<commit>"; the version alone is what an operator compares.
             int plus = informational.IndexOf('+', StringComparison.Ordinal);
             return plus > 0 ? informational[..plus] : informational;
         }
 
-        return assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+        return assemblyVersion?.ToString() ?? "0.0.0.0";
     }
 
     internal static string OneLine(string text) =>

@@ -185,7 +185,10 @@ public sealed class PluginInstaller(string pluginDirectory)
         string dll = Path.Combine(folder, name + ".dll");
         try
         {
-            return File.Exists(dll) ? System.Reflection.AssemblyName.GetAssemblyName(dll).Version?.ToString() : null;
+            // Read from the file's metadata, not loaded: the same version `plugins` shows for a loaded plugin.
+            return File.Exists(dll)
+                ? PluginCatalog.DisplayVersion(System.Diagnostics.FileVersionInfo.GetVersionInfo(dll).ProductVersion, System.Reflection.AssemblyName.GetAssemblyName(dll).Version)
+                : null;
         }
         catch (Exception ex) when (ex is BadImageFormatException or IOException)
         {

@@ -45,14 +45,14 @@ public sealed class PluginInstallTests
 
         var second = await RunAsync("plugins", "install", await TestPluginBuilder.VariantDirectoryAsync(TestPluginBuilder.EchoPluginVersion2));
         Assert.That(second.ExitCode, Is.Zero, second.ToString());
-        Assert.That(second.Stdout, Does.StartWith("Installed plugin EchoPlugin 2.0.0").And.Contain("(replacing 1.2.3"));
+        Assert.That(second.Stdout, Does.StartWith("Installed plugin EchoPlugin 2.0.0").And.Contain("(replacing 1.2.3)"));
         var listed = await RunAsync("plugins", "list");
         Assert.That(listed.Stdout, Does.Contain("EchoPlugin 2.0.0").And.Not.Contain(".previous"), "the replaced version is kept hidden, never loaded as a plugin");
         Assert.That(Directory.GetDirectories(_plugins).Select(Path.GetFileName), Is.EquivalentTo(new[] { "EchoPlugin", ".previous-EchoPlugin" }), "no staging left behind");
 
         // Rolling back is installing the kept previous version.
         var rolledBack = await RunAsync("plugins", "install", Path.Combine(_plugins, ".previous-EchoPlugin"));
-        Assert.That(rolledBack.Stdout, Does.StartWith("Installed plugin EchoPlugin 1.2.3").And.Contain("(replacing 2.0.0"), rolledBack.ToString());
+        Assert.That(rolledBack.Stdout, Does.StartWith("Installed plugin EchoPlugin 1.2.3").And.Contain("(replacing 2.0.0)"), rolledBack.ToString());
 
         var removed = await RunAsync("plugins", "remove", "EchoPlugin");
         Assert.That(removed.ExitCode, Is.Zero, removed.ToString());

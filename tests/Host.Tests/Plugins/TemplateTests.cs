@@ -96,7 +96,7 @@ public sealed partial class TemplateTests
         string build2 = await BuildAsync(project, "2.0.0");
         await EnqueueAsync(config, "b", Batch);
         var upgraded = await HostProcess.RunAsync(_root, null, "plugins", "install", build2, "-C", config);
-        Assert.That(upgraded.Stdout, Does.StartWith("Installed plugin Digest 2.0.0").And.Contain("(replacing 1.0.0"), upgraded.ToString());
+        Assert.That(upgraded.Stdout, Does.StartWith("Installed plugin Digest 2.0.0").And.Contain("(replacing 1.0.0)"), upgraded.ToString());
         await WaitForPluginVersionAsync(config, "2.0.0", master);
         await EnqueueAsync(config, "c", Batch);
         await MasterHarness.WaitUntilAsync(() => Lines(varDir).Count >= 1 + (3 * Batch), "every message handled");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 
 namespace RunnerHost.Host.Tests.Plugins;
@@ -17,27 +16,23 @@ public sealed class ContractPackageTests
         string output = TestDirectories.CreateTemp("contract-pack");
         try
         {
-            var start = new ProcessStartInfo("dotnet", ["pack", Path.Combine(repo, "src", "Abstractions", "Abstractions.csproj"), "-c", "Release", "-o", output, "--disable-build-servers", "-nologo"])
+            await Support.DotnetCli.RunAsync(repo, ["pack", Path.Combine(repo, "src", "Abstractions", "Abstractions.csproj"), "-c", "Release", "-o", output]);
+
+            string package = Directory.GetFiles(output, "RunnerHost.Abstractions.*.nupkg").Single(f => !f.EndsWith(".snupkg", StringComparison.Ordinal));
+            using var zip = ZipFile.OpenRead(package);
+            Assert.That(zip.Entries.Select(e => e.FullName), Does.Contain("lib/net10.0/RunnerHost.Abstractions.dll").And.Contain("lib/net10.0/RunnerHost.Abstractions.xml").And.Contain("README.md"));
+            using (var reader = new StreamReader(zip.GetEntry("RunnerHost.Abstractions.nuspec")!.Open()))
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (string variable in new[] { "MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly" })
-            {
-                start.Environment.Remove(variable);
+                string nuspec = await reader.ReadToEndAsync();
+                Assert.That(nuspec, Does.Contain("<license type=\"expression\">MIT</license>").And.Contain("<readme>README.md</readme>").And.Contain("<authors>RunnerHost developers</authors>"));
             }
 
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
-            string log = await stdout + await stderr;
+            string symbols = Directory.GetFiles(output, "RunnerHost.Abstractions.*.snupkg").Single();
+            using (var symbolZip = ZipFile.OpenRead(symbols))
+            {
+                Assert.That(symbolZip.Entries.Select(e => e.FullName), Does.Contain("lib/net10.0/RunnerHost.Abstractions.pdb"), "a symbols package beside it");
+            }
 
-            Assert.That(process.ExitCode, Is.Zero, log);
-            string package = Directory.GetFiles(output, "RunnerHost.Abstractions.*.nupkg").Single();
-            using var zip = ZipFile.OpenRead(package);
-            Assert.That(zip.Entries.Select(e => e.FullName), Does.Contain("lib/net10.0/RunnerHost.Abstractions.dll").And.Contain("README.md"));
             string baseline = Path.Combine(repo, "src", "Abstractions", "PackageBaseline");
             Assert.That(Directory.GetFiles(baseline, "*.nupkg").Select(Path.GetFileName), Has.Some.StartsWith($"RunnerHost.Abstractions.{typeof(Runner).Assembly.GetName().Version!.Major}."), "the baseline is of the current major version");
         }

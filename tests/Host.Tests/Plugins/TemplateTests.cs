@@ -24,16 +24,29 @@ public sealed partial class TemplateTests
     private string _feed = null!;
     private string _suffix = null!;
 
-    [SetUp]
-    public void SetUp()
+    private string _hive = null!;
+
+    // The packages of this build in a local feed, and the template installed from it into a hive of the
+    // test's own (the user's templates are left alone).
+    [OneTimeSetUp]
+    public async Task PackAndInstallTheTemplate()
     {
         _root = TestDirectories.CreateTemp("template");
         _feed = Path.Combine(_root, "feed");
+        _hive = Path.Combine(_root, "hive");
         // A version of this run's own: NuGet's global cache never serves an earlier build of the same version.
         _suffix = "test" + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        await DotnetCli.RunAsync(TestPluginBuilder.RepoRoot(), ["pack", "RunnerHost.sln", "--no-build", "-c", configuration, "-o", _feed, "-p:VersionSuffix=" + _suffix]);
+        string template = Directory.GetFiles(_feed, "RunnerHost.Templates.*.nupkg").Single();
+        await DotnetCli.RunAsync(_root, ["new", "install", template, "--debug:custom-hive", _hive], build: false);
     }
 
-    [TearDown]
+    [OneTimeTearDown]
     public void TearDown()
     {
         TestDirectories.DeleteQuietly(_root);
@@ -160,22 +173,24 @@ public sealed partial class TemplateTests
         }
     }
 
-    // The packages of this build in a local feed, the template installed from it into a hive of the
-    // test's own, and a project generated outside the repository.
-    private async Task<string> CreateProjectAsync()
+    [Test]
+    public async Task The_service_runner_with_a_module_is_generated_with_tests_that_pass()
+    {
+        string project = await CreateProjectAsync("Watch", "--kind", "service", "--module");
+
+        string tested = await DotnetCli.RunAsync(project, ["test"]);
+
+        Assert.That(tested, Does.Contain("Passed!").And.Contain("Passed:     1"), tested);
+        Assert.That(Directory.GetFiles(Path.Combine(project, "src", "Watch")).Select(Path.GetFileName), Is.SupersetOf(new[] { "WatchService.cs", "WatchModule.cs", "LineFormatter.cs" }).And.No.EqualTo("WatchRunner.cs"));
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(project, "watch.cfg")), Does.Contain("class: Watch.WatchService").And.Contain("path:").And.Not.Contain("#if"));
+    }
+
+    // A project generated from the installed template, outside the repository.
+    private async Task<string> CreateProjectAsync(string name = "Digest", params string[] options)
     {
         string repo = TestPluginBuilder.RepoRoot();
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        await DotnetCli.RunAsync(repo, ["pack", "RunnerHost.sln", "--no-build", "-c", configuration, "-o", _feed, "-p:VersionSuffix=" + _suffix]);
-        string template = Directory.GetFiles(_feed, "RunnerHost.Templates.*.nupkg").Single();
-        string hive = Path.Combine(_root, "hive");
-        await DotnetCli.RunAsync(_root, ["new", "install", template, "--debug:custom-hive", hive], build: false);
-        string project = Path.Combine(_root, "author", "Digest");
-        string created = await DotnetCli.RunAsync(_root, ["new", "runnerhost-runner", "-n", "Digest", "-o", project, "--feed", _feed, "--debug:custom-hive", hive], build: false);
+        string project = Path.Combine(_root, "author", name);
+        string created = await DotnetCli.RunAsync(_root, ["new", "runnerhost-runner", "-n", name, "-o", project, "--feed", _feed, "--debug:custom-hive", _hive, .. options], build: false);
         Assert.That(created, Does.Contain("was created successfully"), created);
         Assert.That(Path.GetRelativePath(repo, project), Does.StartWith(".."), "the project lives outside the repository");
         return project;

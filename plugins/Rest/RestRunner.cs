@@ -11,7 +11,7 @@ namespace RunnerHost.Plugins.Rest;
 /// Endpoints and settings: docs/rest-api.md.
 /// </summary>
 [RunnerSetting("rest_host", "rest_port", "api_token", "allow_unauthenticated_remote", "var_dir", "queue_dir")]
-public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics) : ServiceRunner(context)
+public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, IMetricsExporter metrics, IPluginDirectory plugins) : ServiceRunner(context)
 {
     private RestServer? _server;
 
@@ -26,7 +26,7 @@ public sealed class RestRunner(RunnerContext context, IShuntReplay shuntReplay, 
                 options.Host);
         }
 
-        var server = new RestServer(options, Queues, Inspector, Lists, Clock, shuntReplay, metrics, Logger);
+        var server = new RestServer(options, Queues, Inspector, Lists, Clock, shuntReplay, metrics, plugins, Logger);
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         _server = server;
         Logger.LogInformation("{Runner} REST API listening on {Address}", Identity, server.Address);

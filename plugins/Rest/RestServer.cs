@@ -9,15 +9,20 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
+using RunnerHost.Plugins.Rest.Dashboard;
 using RunnerHost.Plugins.Rest.Endpoints;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Plugins.Rest;
 
 /// <summary>The Kestrel web application serving the API on one loopback (or configured) endpoint.</summary>
-internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQueueInspector inspector, IListManager lists, TimeProvider clock, IShuntReplay shuntReplay, IMetricsExporter metrics, ILogger logger) : IAsyncDisposable
+internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQueueInspector inspector, IListManager lists, TimeProvider clock, IShuntReplay shuntReplay, IMetricsExporter metrics, IPluginDirectory plugins, ILogger logger) : IAsyncDisposable
 {
+    // How often the dashboard's throughput history samples the host's counters.
+    private static readonly TimeSpan ThroughputSampling = TimeSpan.FromSeconds(5);
+    private readonly CancellationTokenSource _sampling = new();
     private WebApplication? _app;
+    private Task _sampler = Task.CompletedTask;
 
     /// <summary>The bound address, e.g. <c>http://127.0.0.1:8001</c> (the real port when configured as 0).</summary>
     public string Address { get; private set; } = string.Empty;
@@ -44,24 +49,42 @@ internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQu
         builder.Services.AddSingleton(inspector);
         builder.Services.AddSingleton(shuntReplay);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(plugins);
+        var throughput = new ThroughputHistory(metrics, clock);
+        builder.Services.AddSingleton(throughput);
+        DashboardServices.Add(builder.Services);
 
         var app = builder.Build();
         app.UseStatusCodePages();
         // A queue that cannot store or read now (an I/O error, a queue back end that does not answer) is
         // a temporary condition: 503 tells a client to try again, where 500 would blame the request.
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ex => ex is IOException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError });
+        DashboardServices.Use(app);
         HealthEndpoints.Map(app);
         RunnerEndpoints.Map(app);
         QueueEndpoints.Map(app);
         ShuntEndpoints.Map(app);
         MetricsEndpoints.Map(app);
+        DashboardEndpoints.Map(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         _app = app;
+        _sampler = throughput.RunAsync(ThroughputSampling, _sampling.Token);
         Address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? $"http://{options.Host}:{options.Port}";
     }
 
     public async ValueTask DisposeAsync()
     {
+        await _sampling.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _sampler.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+
+        _sampling.Dispose();
         if (_app is { } app)
         {
             _app = null;

@@ -64,6 +64,8 @@ public sealed class RunnerTestHost : IAsyncDisposable
 
         var builder = new ContainerBuilder();
         RunnerRegistrations.AddHostServices(builder, _services);
+        // No plugin folders here: the runner under test comes from the test's own assemblies.
+        builder.RegisterInstance<RunnerHost.Operations.IPluginDirectory>(new NoPlugins());
         _root = builder.Build();
     }
 

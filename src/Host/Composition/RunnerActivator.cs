@@ -29,6 +29,7 @@ public sealed class RunnerActivator : IAsyncDisposable
         var builder = new ContainerBuilder();
         // Host operations a plugin runner's constructor may take (docs/plugins.md, "host services").
         RunnerRegistrations.AddHostServices(builder, services);
+        builder.RegisterInstance<RunnerHost.Operations.IPluginDirectory>(new CatalogPluginDirectory(catalog));
         _root = builder.Build();
     }
 

@@ -18,7 +18,7 @@ public sealed class TestPluginBuilder
     [
         "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
         "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin",
-        "VersionedPlugin", "FutureMimeKitPlugin", "NoDynamicLoadingPlugin", "DuplicateFullName", "SettingsPlugin",
+        "VersionedPlugin", "FutureMimeKitPlugin", "NoDynamicLoadingPlugin", "DuplicateFullName", "SettingsPlugin", "DashboardPlugin",
     ];
 
     /// <summary>EchoPlugin 2.0.0, whose formatter writes <c>&lt;subject&gt;</c> instead of <c>[subject]</c>.</summary>

@@ -48,6 +48,18 @@ public sealed record EntryView(EntryInspection Entry, IReadOnlyList<KeyValuePair
             ? new EntryView(entry, headers, body[..MaxBodyChars], true, problem)
             : new EntryView(entry, headers, body, false, problem);
 
+    /// <summary>The metadata as indented JSON (as stored when it did not parse).</summary>
+    public string MetadataJson => Entry.Metadata is { } metadata
+        ? System.Text.Json.JsonSerializer.Serialize(Endpoints.QueueEndpoints.AsJson(metadata), IndentedForPage)
+        : Entry.MetadataText ?? string.Empty;
+
+    // Razor escapes the page's text, so the JSON need not escape HTML characters as well (it would show "\u003C" for "<").
+    private static readonly System.Text.Json.JsonSerializerOptions IndentedForPage = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>The error record of a shunted entry, one line per field (the stack shown on its own).</summary>
     public IEnumerable<KeyValuePair<string, string>> ErrorLines =>
         Entry.Error is { } error

@@ -36,7 +36,14 @@ public sealed record Overview(MasterView Master, IReadOnlyList<QueueSummary> Que
 
         foreach (var slice in master.Slices.Where(s => s.State == "failed"))
         {
-            banners.Add(new Banner("error", $"{slice.Name} failed: {slice.FailureReason ?? slice.LastExit ?? "no reason recorded"}"));
+            string reason = (slice.FailureReason, slice.LastExit) switch
+            {
+                ({ } failure, { } exit) when !failure.Contains(exit, StringComparison.Ordinal) => $"{failure} (last exit: {exit})",
+                ({ } failure, _) => failure,
+                (null, { } exit) => exit,
+                _ => "no reason recorded",
+            };
+            banners.Add(new Banner("error", $"{slice.Name} failed: {reason}"));
         }
 
         foreach (var slice in master.Slices.Where(s => s.State == "backoff"))

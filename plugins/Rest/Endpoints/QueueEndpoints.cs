@@ -131,7 +131,7 @@ internal static class QueueEndpoints
     }
 
     // Metadata holds JSON values only (strings, numbers, booleans, lists, nested metadata): written by their runtime types.
-    private static JsonElement AsJson(MessageData data) => JsonSerializer.SerializeToElement<IDictionary<string, object?>>(data);
+    internal static JsonElement AsJson(MessageData data) => JsonSerializer.SerializeToElement<IDictionary<string, object?>>(data);
 
     /// <summary>The state as the API writes it.</summary>
     internal static string StateName(EntryState state) => state switch

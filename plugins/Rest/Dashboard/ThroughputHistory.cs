@@ -42,7 +42,9 @@ internal sealed class ThroughputHistory(IMetricsExporter metrics, TimeProvider c
             var sums = new long[Counters.Length];
             foreach (var (series, counter, value) in Parse(text))
             {
-                double increase = _last.TryGetValue(series, out double previous) ? (value >= previous ? value - previous : value) : 0;
+                // A series seen for the first time after the first sample is a runner process that started
+                // since: everything it counted is new. One that went down belongs to a restarted process.
+                double increase = _last.TryGetValue(series, out double previous) ? (value >= previous ? value - previous : value) : value;
                 _last[series] = value;
                 // The first sample only learns where the counters stand: what they counted before is not this window's.
                 if (_primed)

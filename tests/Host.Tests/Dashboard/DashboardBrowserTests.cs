@@ -68,6 +68,9 @@ public sealed class DashboardBrowserTests
         await page.GotoAsync(host.Url("/"));
         await Assertions.Expect(page.Locator("#queues tr[data-queue='flaky'] td.depth")).ToHaveTextAsync("0", new() { Timeout = 20_000 });
         await Assertions.Expect(page.Locator("#queues tr[data-queue='shunt'] td.depth")).ToHaveTextAsync("0");
+        // The throughput chart counts from the host's own metrics: one shunt, then one processed entry.
+        await Assertions.Expect(page.Locator(".legend .shunted")).ToHaveTextAsync("shunted 1", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator(".legend .processed")).ToHaveTextAsync("processed 1", new() { Timeout = 30_000 });
         await Browser.ScreenshotAsync(page, "dashboard-after-unshunt");
         var queues = await HostProcess.RunAsync(host.Root, null, "queues", "-C", host.Config);
         Assert.That(queues.Stdout, Does.Match(@"(?m)^\s*flaky\s+0\b").And.Match(@"(?m)^\s*shunt\s+0\b"), queues.ToString());
@@ -134,6 +137,30 @@ public sealed class DashboardBrowserTests
         await AssertNothingInjectedAsync(page, "/dashboard/shunt after a refresh");
         Assert.That(tab.Dialogs, Is.Empty, "no dialog opened");
         Assert.That(await page.EvaluateAsync<bool>("() => window.__xss === undefined"), Is.True, "no injected script ran");
+    }
+
+    [Test]
+    public async Task A_damaged_entry_shows_in_bad_with_its_reason_and_purge_removes_it()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        await using var browser = await Browser.LaunchAsync();
+        var page = (await browser.NewPageAsync()).Page;
+        await LogInAsync(page, host, "/dashboard/bad");
+        await Assertions.Expect(page.Locator("#bad-empty")).ToBeVisibleAsync();
+
+        // Garbage under a valid entry name: the flaky runner's pass preserves it in bad.
+        string queue = Path.Combine(host.Root, "var", "queue", "flaky");
+        Directory.CreateDirectory(queue);
+        await File.WriteAllTextAsync(Path.Combine(queue, $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.5+{new string('a', 40)}.pck"), "not a queue entry");
+
+        var row = page.Locator("#bad tr[data-entry]");
+        await Assertions.Expect(row).ToHaveCountAsync(1, Soon);
+        await Assertions.Expect(row.Locator("td.reason")).Not.ToBeEmptyAsync();
+        await Browser.ScreenshotAsync(page, "dashboard-bad");
+        await row.Locator("button", new() { HasText = "Purge" }).ClickAsync();
+
+        await Assertions.Expect(page.Locator("#notice")).ToContainTextAsync("Purged ");
+        await Assertions.Expect(page.Locator("#bad-empty")).ToBeVisibleAsync();
     }
 
     [Test]

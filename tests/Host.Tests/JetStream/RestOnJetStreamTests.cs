@@ -6,7 +6,7 @@ using RunnerHost.Host.Tests.Support;
 
 namespace RunnerHost.Host.Tests.JetStream;
 
-/// <summary>The REST API over queues in JetStream: inject, list, read, delete; readiness and inject say so while the server is away.</summary>
+/// <summary>The REST API and the dashboard over queues in JetStream: inject, list, read, delete; readiness, inject and the dashboard say so while the server is away.</summary>
 [NonParallelizable]
 public sealed class RestOnJetStreamTests
 {
@@ -30,9 +30,14 @@ public sealed class RestOnJetStreamTests
         var read = await rest.GetAsync($"/queues/in/{id}");
         Assert.That(await read.Content.ReadAsStringAsync(), Does.Contain("over rest"));
         Assert.That((await rest.GetAsync("/health/ready")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        // The dashboard reads the same inspection surface: the queue and its depth, then the outage as a banner.
+        string overview = await (await rest.GetAsync("/")).Content.ReadAsStringAsync();
+        Assert.That(overview, Does.Match(@"<tr data-queue=""in""><td><a [^>]*>in</a></td><td class=""depth"">1</td>"), overview);
 
         await server.StopAsync();
         await ReadyIsAsync(rest, HttpStatusCode.ServiceUnavailable);
+        string down = await (await rest.GetAsync("/")).Content.ReadAsStringAsync();
+        Assert.That(down, Does.Contain("class=\"banner error\"").And.Contain("Queue in cannot be read: "), down);
         var ready = await (await rest.GetAsync("/health/ready")).Content.ReadAsStringAsync();
         Assert.That(ready, Does.Contain("unreachable").Or.Contain("lost"), ready);
         var refused = await rest.InjectAsync("in", "From: a@example.com\r\nSubject: refused\r\n\r\nbody\r\n");

@@ -59,11 +59,12 @@ internal static class DashboardAccess
             return Results.Problem(title: "Log in first", detail: "Actions on entries need a session: log in with the api_token.", statusCode: StatusCodes.Status401Unauthorized);
         }
 
-        if (!await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false))
-        {
-            return Results.Problem(title: "Form refused", detail: "The form carries no valid anti-forgery token: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        return null;
+        return await CheckFormAsync(http).ConfigureAwait(false);
     }
+
+    /// <summary>Null when the form carries this dashboard's anti-forgery token (the login form needs no session); otherwise the refusal.</summary>
+    public static async Task<IResult?> CheckFormAsync(HttpContext http) =>
+        await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false)
+            ? null
+            : Results.Problem(title: "Form refused", detail: "The form carries no valid anti-forgery token: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
 }

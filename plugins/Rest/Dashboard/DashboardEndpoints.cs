@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using RunnerHost.Inspection;
 using RunnerHost.Operations;
 using RunnerHost.Plugins.Rest.Dashboard.Pages;
@@ -104,9 +103,9 @@ internal static class DashboardEndpoints
 
         app.MapPost("/dashboard/login", async (HttpContext http, RestOptions options) =>
         {
-            if (!await http.RequestServices.GetRequiredService<Microsoft.AspNetCore.Antiforgery.IAntiforgery>().IsRequestValidAsync(http).ConfigureAwait(false))
+            if (await DashboardAccess.CheckFormAsync(http).ConfigureAwait(false) is { } refused)
             {
-                return Results.Problem(title: "Form refused", detail: "The form carries no valid anti-forgery token: reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
+                return refused;
             }
 
             var form = await http.Request.ReadFormAsync(http.RequestAborted).ConfigureAwait(false);

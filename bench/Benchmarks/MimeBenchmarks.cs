@@ -37,4 +37,31 @@ public class MimeBenchmarks
         using var stream = new MemoryStream(_raw, writable: false);
         return MimeMessage.Load(stream);
     }
+
+    [Benchmark]
+    public MimeMessage ParsePersistent()
+    {
+        var stream = new MemoryStream(_raw, writable: false);
+        return MimeMessage.Load(stream, persistent: true);
+    }
+
+    private readonly MimeParser _parser = new(Stream.Null, persistent: true);
+
+    [Benchmark]
+    public MimeMessage ParseReusedPersistent()
+    {
+        var stream = new MemoryStream(_raw, writable: false);
+        _parser.SetStream(stream, MimeFormat.Entity, persistent: true);
+        return _parser.ParseMessage();
+    }
+
+    private readonly ExperimentalMimeParser _experimental = new(Stream.Null, persistent: true);
+
+    [Benchmark]
+    public MimeMessage ParseExperimentalReused()
+    {
+        var stream = new MemoryStream(_raw, writable: false);
+        _experimental.SetStream(stream, MimeFormat.Entity, persistent: true);
+        return _experimental.ParseMessage();
+    }
 }

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
-using MimeKit;
 using RunnerHost.Configuration;
 using RunnerHost.Lists;
-using RunnerHost.Messages;
+using RunnerHost.Queues;
 
 namespace RunnerHost.Plugins.Archive;
 
@@ -16,8 +15,11 @@ public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context
 {
     private long _delivered;
 
-    protected override async Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken)
+    // Only moves bytes: the message is archived exactly as queued, and never parsed here.
+    protected override async Task<bool> ProcessEntryAsync(IMailingList mailingList, QueueEntry entry, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(mailingList);
+        ArgumentNullException.ThrowIfNull(entry);
         string root = Settings.GetString("maildir") is { Length: > 0 } configured
             ? configured
             : throw new InvalidOperationException(Settings.Describe("maildir", "no Maildir directory configured"));
@@ -32,12 +34,12 @@ public sealed class MaildirArchiveRunner(RunnerContext context) : Runner(context
         string temporary = Path.Combine(maildir, "tmp", name);
         await using (var file = PrivateFiles.CreateNew(temporary))
         {
-            await message.WriteToAsync(file, cancellationToken).ConfigureAwait(false);
+            await file.WriteAsync(entry.RawMessage, cancellationToken).ConfigureAwait(false);
             file.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, Path.Combine(maildir, "new", name));
-        Logger.LogInformation("{Runner} archived {MessageId} for {List} as {File}", Identity, message.MessageId, mailingList.ListId, name);
+        Logger.LogInformation("{Runner} archived {Filebase} for {List} as {File}", Identity, entry.Id, mailingList.ListId, name);
         return false;
     }
 }

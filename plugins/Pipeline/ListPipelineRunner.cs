@@ -36,21 +36,33 @@ public sealed class ListPipelineRunner(RunnerContext context) : Runner(context)
         {
             Logger.LogWarning("{Runner} {MessageId} for {List}: no {Who} to deliver to", Identity, message.MessageId, mailingList.ListId, toOwner ? "owners" : "members");
         }
-        else
+
+        // Serialised once for both copies (as the queues would: FormatOptions.Default), not once per queue.
+        byte[] serialised = Serialise(message, cancellationToken);
+        if (recipients.Count > 0)
         {
             // The out entry carries its own delivery state; the archive copy needs only the list.
             var extra = new MessageData { ["recipients"] = recipients };
-            string queued = await Queues[outQueue].EnqueueAsync(message, metadata, extra, cancellationToken: cancellationToken).ConfigureAwait(false);
+            string queued = await Queues[outQueue].EnqueueRawAsync(serialised, metadata, extra, cancellationToken: cancellationToken).ConfigureAwait(false);
             Logger.LogInformation("{Runner} {MessageId} for {List} → {Queue} ({Count} recipients) as {Filebase}", Identity, message.MessageId, mailingList.ListId, outQueue, recipients.Count, queued);
         }
 
         if (!toOwner && archiveQueue is not null)
         {
             var archived = new MessageData { [MessageDataKeys.ListId] = mailingList.ListId };
-            await Queues[archiveQueue].EnqueueAsync(message, archived, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            string copy = await Queues[archiveQueue].EnqueueRawAsync(serialised, archived, cancellationToken: CancellationToken.None).ConfigureAwait(false);
+            // The archive runner logs the entry it archived, not the Message-ID (it never parses the message).
+            Logger.LogInformation("{Runner} {MessageId} for {List} → {Queue} as {Filebase}", Identity, message.MessageId, mailingList.ListId, archiveQueue, copy);
         }
 
         return false;
+    }
+
+    private static byte[] Serialise(MimeMessage message, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, buffer, cancellationToken);
+        return buffer.ToArray();
     }
 
     /// <summary>The per-list prefix (<c>subject_prefix_LOCALPART</c>) or the global one, with <c>{display_name}</c> and <c>{list_id}</c> filled in.</summary>

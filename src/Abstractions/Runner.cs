@@ -1,13 +1,14 @@
 using MimeKit;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
+using RunnerHost.Queues;
 
 namespace RunnerHost;
 
 /// <summary>
 /// A queue runner: Mailman's hooks, driven by the host over this slice of the runner's queue. The host
 /// makes passes over the due entries in FIFO order; for each it looks up the list, sets <c>lang</c> and
-/// calls <see cref="ProcessMessageAsync"/> (Mailman's <c>_dispose</c>), then <see cref="DoPeriodicAsync"/>
+/// calls <see cref="ProcessEntryAsync"/>, which by default parses the message and calls <see cref="ProcessMessageAsync"/> (Mailman's <c>_dispose</c>), then <see cref="DoPeriodicAsync"/>
 /// and <see cref="ShortCircuit"/>; after a pass, <see cref="DoPeriodicAsync"/> and <see cref="SnoozeAsync"/>;
 /// when stopped, <see cref="CleanUpAsync"/>.
 /// </summary>
@@ -42,6 +43,22 @@ public abstract class Runner : RunnerBase
     /// <param name="cancellationToken">Cancelled when a stop's grace period has passed.</param>
     protected virtual Task<bool> ProcessMessageAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken) =>
         throw new NotSupportedException($"Runner type {GetType().FullName} ([runner.{Name}]) does not override ProcessMessageAsync, so it cannot process queue entries.");
+
+    /// <summary>
+    /// The per-entry hook, added in 2.3: the whole entry, whose message is parsed only when
+    /// <see cref="QueueEntry.Message"/> is read. The default reads it and calls <see cref="ProcessMessageAsync"/>.
+    /// A runner that only moves bytes (archives, forwards, copies <see cref="QueueEntry.RawMessage"/>) overrides
+    /// this one instead and never pays for the MIME parse. Same contract as <see cref="ProcessMessageAsync"/>:
+    /// true keeps the entry queued, an exception shunts it, cancellation returns it unchanged.
+    /// </summary>
+    /// <param name="mailingList">The entry's list.</param>
+    /// <param name="entry">The entry; changes to <see cref="QueueEntry.Metadata"/> (and to a parsed message) are kept when it is kept queued or shunted.</param>
+    /// <param name="cancellationToken">Cancelled when a stop's grace period has passed.</param>
+    protected virtual Task<bool> ProcessEntryAsync(IMailingList mailingList, QueueEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return ProcessMessageAsync(mailingList, entry.Message, entry.Metadata, cancellationToken);
+    }
 
     /// <summary>Housekeeping hook: called after every entry and once per pass. Its exceptions are logged and do not stop the runner.</summary>
     /// <param name="cancellationToken">Cancelled when the runner is stopped hard.</param>
@@ -113,8 +130,8 @@ public abstract class Runner : RunnerBase
         }
     }
 
-    internal Task<bool> InvokeProcessAsync(IMailingList mailingList, MimeMessage message, MessageData metadata, CancellationToken cancellationToken) =>
-        ProcessMessageAsync(mailingList, message, metadata, cancellationToken);
+    internal Task<bool> InvokeProcessAsync(IMailingList mailingList, QueueEntry entry, CancellationToken cancellationToken) =>
+        ProcessEntryAsync(mailingList, entry, cancellationToken);
 
     internal Task InvokePeriodicAsync(CancellationToken cancellationToken) => DoPeriodicAsync(cancellationToken);
 

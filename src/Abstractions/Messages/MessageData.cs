@@ -13,17 +13,26 @@ namespace RunnerHost.Messages;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1710", Justification = "Mailman calls it msgdata; the name says what it holds, not how.")]
 public sealed class MessageData : IDictionary<string, object?>, IReadOnlyDictionary<string, object?>
 {
-    private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, object?> _values;
 
     /// <summary>Creates an empty metadata dictionary.</summary>
     public MessageData()
     {
+        _values = new(StringComparer.Ordinal);
+    }
+
+    // For readers that know how many keys come, plus room for the few the runner loop adds (lang):
+    // growing the dictionary was a visible share of each entry's allocations.
+    internal MessageData(int capacity)
+    {
+        _values = new(capacity, StringComparer.Ordinal);
     }
 
     /// <summary>Creates a copy of <paramref name="source"/> (nested dictionaries and lists are copied too).</summary>
     public MessageData(IEnumerable<KeyValuePair<string, object?>> source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        _values = new(source.TryGetNonEnumeratedCount(out int count) ? count : 0, StringComparer.Ordinal);
         foreach (var (key, value) in source)
         {
             this[key] = value;
@@ -229,9 +238,21 @@ public sealed class MessageData : IDictionary<string, object?>, IReadOnlyDiction
         Enum e => e.ToString(),
         MessageData nested => nested.Clone(),
         IEnumerable<KeyValuePair<string, object?>> pairs => new MessageData(pairs),
-        System.Collections.IEnumerable list => list.Cast<object?>().Select(item => Normalize(key, item)).ToList(),
+        System.Collections.IEnumerable list => NormalizeList(key, list),
         _ => throw new ArgumentException(
             $"Metadata key '{key}' cannot hold a value of type {value.GetType().FullName}; use a string, number, boolean, list or nested MessageData.",
             nameof(value)),
     };
+
+    // Apart from Normalize: a lambda there made every call allocate its closure, list or not.
+    private static List<object?> NormalizeList(string key, System.Collections.IEnumerable list)
+    {
+        var items = new List<object?>();
+        foreach (object? item in list)
+        {
+            items.Add(Normalize(key, item));
+        }
+
+        return items;
+    }
 }

@@ -88,8 +88,8 @@ public sealed class BenchHost : IAsyncDisposable
     }
 
     /// <summary>A runner on its own sliced switchboard, as a runner process would have.</summary>
-    public NoOpRunner CreateRunner(long expected, Action<long>? onDispose = null) =>
-        new(Services.CreateContext(RunnerSettings), expected, onDispose);
+    public NoOpRunner CreateRunner(long expected, Action<long>? onDispose = null, bool parse = false) =>
+        new(Services.CreateContext(RunnerSettings), expected, onDispose, parse);
 
     public async ValueTask DisposeAsync()
     {

@@ -127,14 +127,18 @@ public static class BenchCommand
             DefaultValueFactory = _ => [1000],
             AllowMultipleArgumentsPerToken = true,
         };
+        var parse = new Option<bool>("--parse")
+        {
+            Description = "The runner reads the parsed message (pays the MIME parse), as a runner that edits or inspects messages does; without it, it only moves bytes.",
+        };
         var json = JsonOption();
-        var command = new Command("drain", "Time for one runner to drain a pre-filled backlog, per message.") { backlog, json };
+        var command = new Command("drain", "Time for one runner to drain a pre-filled backlog, per message.") { backlog, parse, json };
         command.SetAction((result, cancellationToken) => RunAsync(result, json, async scenarios =>
         {
             var results = new List<BenchResult>();
             foreach (int size in result.GetValue(backlog) ?? [1000])
             {
-                results.Add(await scenarios.DrainAsync(Positive(size, "--backlog"), cancellationToken).ConfigureAwait(false));
+                results.Add(await scenarios.DrainAsync(Positive(size, "--backlog"), result.GetValue(parse), cancellationToken).ConfigureAwait(false));
             }
 
             return results;

@@ -18,6 +18,7 @@ public sealed class PrometheusExport : IDisposable
     private readonly MetricFactory _factory;
     private readonly MeterListener _listener = new();
     private readonly Lock _lock = new();
+    private readonly Dictionary<SeriesKey, Action<double>> _series = [];
 
     /// <summary>Listens to the instruments of the meters named <paramref name="meterNames"/>.</summary>
     public PrometheusExport(params string[] meterNames)
@@ -49,25 +50,49 @@ public sealed class PrometheusExport : IDisposable
 
     private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        // The runner loop records two measurements per entry: resolving the labelled series each time (sorting,
+        // names, label arrays) cost more than the rest of the loop, so each series is resolved once.
+        if (tags.Length > SeriesKey.MaxTags)
+        {
+            lock (_lock)
+            {
+                Resolve(instrument, tags)(value);
+            }
+
+            return;
+        }
+
+        var key = new SeriesKey(instrument, tags);
+        lock (_lock)
+        {
+            if (!_series.TryGetValue(key, out var observe))
+            {
+                observe = Resolve(instrument, tags);
+                _series.Add(key, observe);
+            }
+
+            observe(value);
+        }
+    }
+
+    private Action<double> Resolve(Instrument instrument, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
         var sorted = tags.ToArray().OrderBy(t => t.Key, StringComparer.Ordinal).ToArray();
         string[] labelNames = [.. sorted.Select(t => t.Key.Replace('.', '_'))];
         string[] labelValues = [.. sorted.Select(t => t.Value?.ToString() ?? string.Empty)];
         string name = instrument.Name.Replace('.', '_') + (instrument.Unit == "s" ? "_seconds" : string.Empty);
         string help = instrument.Description ?? instrument.Name;
-        lock (_lock)
+        switch (instrument)
         {
-            switch (instrument)
-            {
-                case Counter<long> or Counter<double>:
-                    _factory.CreateCounter(name + "_total", help, labelNames).WithLabels(labelValues).Inc(value);
-                    break;
-                case Histogram<long> or Histogram<double>:
-                    _factory.CreateHistogram(name, help, labelNames, new HistogramConfiguration { Buckets = DurationBuckets }).WithLabels(labelValues).Observe(value);
-                    break;
-                default:
-                    _factory.CreateGauge(name, help, labelNames).WithLabels(labelValues).Set(value);
-                    break;
-            }
+            case Counter<long> or Counter<double>:
+                var counter = _factory.CreateCounter(name + "_total", help, labelNames).WithLabels(labelValues);
+                return counter.Inc;
+            case Histogram<long> or Histogram<double>:
+                var histogram = _factory.CreateHistogram(name, help, labelNames, new HistogramConfiguration { Buckets = DurationBuckets }).WithLabels(labelValues);
+                return histogram.Observe;
+            default:
+                var gauge = _factory.CreateGauge(name, help, labelNames).WithLabels(labelValues);
+                return gauge.Set;
         }
     }
 }

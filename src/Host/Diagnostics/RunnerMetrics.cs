@@ -37,7 +37,6 @@ public sealed class RunnerMetrics : IEntryOutcomes, IDisposable
     /// <inheritdoc/>
     public void Record(string runner, string slice, EntryOutcome outcome, TimeSpan duration)
     {
-        KeyValuePair<string, object?>[] tags = [new("runner", runner), new("slice", slice)];
         var counter = outcome switch
         {
             EntryOutcome.Requeued => Requeued,
@@ -51,8 +50,11 @@ public sealed class RunnerMetrics : IEntryOutcomes, IDisposable
             return;
         }
 
-        counter.Add(1, tags);
-        DisposeDuration.Record(duration.TotalSeconds, tags);
+        // The two-tag overloads take the tags on the stack: no array per entry.
+        var runnerTag = new KeyValuePair<string, object?>("runner", runner);
+        var sliceTag = new KeyValuePair<string, object?>("slice", slice);
+        counter.Add(1, runnerTag, sliceTag);
+        DisposeDuration.Record(duration.TotalSeconds, runnerTag, sliceTag);
     }
 
     public void Dispose() => _meter.Dispose();

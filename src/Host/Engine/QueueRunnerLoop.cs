@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
+using RunnerHost.Host.Lists;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
@@ -31,6 +32,7 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
     private long _lastLoopTicks;
     // The pass of the current loop turn: its next-due time bounds the snooze.
     private IQueuePass? _pass;
+    private string? _sliceLabel;
 
     public QueueRunnerLoop(Runner runner, IQueueSlice slice, IListManager lists, IRunnerEvents events, ILogger logger, TimeProvider clock, IEntryOutcomes? outcomes = null)
     {
@@ -46,6 +48,9 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
     }
 
     public string Identity => _runner.Identity;
+
+    // "slice/count", built once: the outcome of every entry is recorded with it.
+    private string SliceLabel => _sliceLabel ??= $"{_runner.Slice}/{_runner.SliceCount}";
 
     public InFlightEntry? InFlight => Volatile.Read(ref _inFlight);
 
@@ -165,6 +170,10 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
             outcome = EntryOutcome.Released;
         }
+        catch (QueueEntryCorruptException ex) when (!entry.IsMessageParsed)
+        {
+            outcome = await PreserveUnparseableAsync(lease, ex).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
             outcome = await ShuntAsync(lease, ex).ConfigureAwait(false);
@@ -174,7 +183,7 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             Volatile.Write(ref _inFlight, null);
         }
 
-        _outcomes?.Record(_runner.Name, $"{_runner.Slice}/{_runner.SliceCount}", outcome, _clock.GetUtcNow() - started);
+        _outcomes?.Record(_runner.Name, SliceLabel, outcome, _clock.GetUtcNow() - started);
     }
 
     /// <summary>
@@ -185,7 +194,6 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
     private async Task<EntryOutcome> DisposeAsync(IQueueLease lease, CancellationToken cancellationToken)
     {
         var entry = lease.Entry;
-        var message = entry.Message;
         var metadata = entry.Metadata;
         var list = FindList(metadata);
         if (list is null)
@@ -193,28 +201,25 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             string identifier = metadata.ListId ?? metadata.ListName ?? "(no listid or listname)";
             _logger.LogError(
                 "{MessageId} runner \"{Runner}\" shunting message for missing list: {List}",
-                message.MessageId ?? "(no Message-ID)",
+                entry.Message.MessageId ?? "(no Message-ID)",
                 _runner.Name,
                 identifier);
             var shunted = metadata.Clone();
             shunted[MessageDataKeys.Error] = ErrorRecord(entry, "RunnerHost.MissingList", $"No such list: {identifier}", stack: null);
-            await lease.MoveAsync(QueueNames.Shunt, message, shunted, CancellationToken.None).ConfigureAwait(false);
+            await lease.MoveAsync(QueueNames.Shunt, entry.Message, shunted, CancellationToken.None).ConfigureAwait(false);
             return EntryOutcome.Shunted;
         }
 
-        string? memberLanguage = message.From.Mailboxes.FirstOrDefault() is { } sender
-            ? list.FindMember(sender.Address)?.PreferredLanguage
-            : null;
-        metadata.Language = memberLanguage ?? list.PreferredLanguage;
+        metadata.Language = MemberLanguage(list, entry) ?? list.PreferredLanguage;
 
         bool keepQueued;
         try
         {
-            keepQueued = await _runner.InvokeProcessAsync(list, message, metadata, cancellationToken).ConfigureAwait(false);
+            keepQueued = await _runner.InvokeProcessAsync(list, entry, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !IsUnparseable(ex, entry))
         {
-            _events.RaiseCrash(new RunnerCrash(_runner, list, message, metadata, ex));
+            _events.RaiseCrash(new RunnerCrash(_runner, list, entry.Message, metadata, ex));
             throw;
         }
 
@@ -226,9 +231,31 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
 
         var notBefore = _runner.InvokeNextAttemptTime(metadata);
         metadata.Remove(MessageDataKeys.NotBefore);
-        string requeued = await lease.RequeueAsync(message, metadata, notBefore, CancellationToken.None).ConfigureAwait(false);
+        string requeued = await lease.RequeueAsync(entry.Message, metadata, notBefore, CancellationToken.None).ConfigureAwait(false);
         _logger.LogDebug("{Runner} kept {Filebase} queued as {Requeued}, due {Due:O}", Identity, entry.Id, requeued, notBefore);
         return EntryOutcome.Requeued;
+    }
+
+    // The sender's own language needs the sender, which costs the MIME parse; a configured list whose members all
+    // use the list's language (the common case) answers without it, so a runner that only moves bytes never parses.
+    private static string? MemberLanguage(IMailingList list, QueueEntry entry)
+    {
+        if (list is ConfiguredMailingList { HasMemberLanguages: false })
+        {
+            return null;
+        }
+
+        return entry.Message.From.Mailboxes.FirstOrDefault() is { } sender ? list.FindMember(sender.Address)?.PreferredLanguage : null;
+    }
+
+    // The stored message itself could not be parsed when first read: the entry is damaged, not the runner's doing.
+    private static bool IsUnparseable(Exception error, QueueEntry entry) => error is QueueEntryCorruptException && !entry.IsMessageParsed;
+
+    private async Task<EntryOutcome> PreserveUnparseableAsync(IQueueLease lease, QueueEntryCorruptException error)
+    {
+        _logger.LogError("{Runner} {Filebase}: the stored message cannot be parsed ({Error}); preserving it", Identity, lease.Entry.Id, error.Message);
+        await lease.PreserveAsync($"unreadable: {error.Message}", CancellationToken.None).ConfigureAwait(false);
+        return EntryOutcome.Preserved;
     }
 
     private async Task<EntryOutcome> ShuntAsync(IQueueLease lease, Exception error)
@@ -259,7 +286,7 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             [ErrorRecordKeys.Type] = type,
             [ErrorRecordKeys.Message] = message,
             [ErrorRecordKeys.Runner] = _runner.Name,
-            [ErrorRecordKeys.Slice] = $"{_runner.Slice}/{_runner.SliceCount}",
+            [ErrorRecordKeys.Slice] = SliceLabel,
             [ErrorRecordKeys.Queue] = _slice.QueueName,
             [ErrorRecordKeys.Filebase] = entry.Id,
             [ErrorRecordKeys.Time] = _clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),

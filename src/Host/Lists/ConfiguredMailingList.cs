@@ -24,6 +24,7 @@ public sealed class ConfiguredMailingList : IMailingList
         DisplayName = displayName;
         PreferredLanguage = preferredLanguage;
         Members = [.. members];
+        HasMemberLanguages = Members.Any(m => m.PreferredLanguage is not null);
         Owners = [.. owners];
     }
 
@@ -36,6 +37,9 @@ public sealed class ConfiguredMailingList : IMailingList
     public string PreferredLanguage { get; }
 
     public IReadOnlyList<ListMember> Members { get; }
+
+    /// <summary>Whether any member has a preferred language of their own (else every message gets the list's).</summary>
+    public bool HasMemberLanguages { get; }
 
     public IReadOnlyList<ListMember> Owners { get; }
 

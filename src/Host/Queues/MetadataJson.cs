@@ -96,7 +96,7 @@ public static class MetadataJson
 
     private static MessageData ReadObject(JsonElement element)
     {
-        var data = new MessageData();
+        var data = new MessageData(element.GetPropertyCount() + 2);
         foreach (var property in element.EnumerateObject())
         {
             string name;
@@ -123,9 +123,21 @@ public static class MetadataJson
         JsonValueKind.False => false,
         JsonValueKind.Number => ReadNumber(element, key),
         JsonValueKind.Object => ReadObject(element),
-        JsonValueKind.Array => element.EnumerateArray().Select(item => ReadValue(item, key)).ToList(),
+        JsonValueKind.Array => ReadArray(element, key),
         _ => throw new JsonException($"unexpected JSON value kind {element.ValueKind}"),
     };
+
+    // Apart from ReadValue: a lambda there made every value allocate its closure, array or not.
+    private static List<object?> ReadArray(JsonElement element, string key)
+    {
+        var items = new List<object?>(element.GetArrayLength());
+        foreach (var item in element.EnumerateArray())
+        {
+            items.Add(ReadValue(item, key));
+        }
+
+        return items;
+    }
 
     // JsonDocument checks structure, not the UTF-8 inside strings; decoding one that is invalid throws
     // InvalidOperationException. Every reader must see that as damage, with what is damaged named.
@@ -145,8 +157,9 @@ public static class MetadataJson
 
     private static object ReadNumber(JsonElement element, string key)
     {
-        string raw = element.GetRawText();
-        bool integral = raw.AsSpan().IndexOfAny('.', 'e', 'E') < 0;
+        // The raw bytes, not GetRawText: a string per number only to look for a point.
+        var raw = System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element);
+        bool integral = raw.IndexOfAny(".eE"u8) < 0;
         if (integral && element.TryGetInt64(out long l))
         {
             return l; // Boxed apart from the double: a conditional of long and double would widen the long.

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using MimeKit;
 using RunnerHost.Host.Plugins;
 using RunnerHost.Messages;
+using RunnerHost.Queues;
 
 namespace RunnerHost.Host.Tests.Plugins;
 
@@ -113,7 +114,7 @@ public sealed class PluginRunnerScopeTests
 
     // The hook is protected: the host's loop calls it through the contract's internal bridge, as here.
     internal static Task<bool> ProcessMessageAsync(RunnerBase runner, MimeMessage message) =>
-        ((Runner)runner).InvokeProcessAsync(new FakeMailingList(), message, new MessageData(), CancellationToken.None);
+        ((Runner)runner).InvokeProcessAsync(new FakeMailingList(), new QueueEntry("test", message, new MessageData(), ReadOnlyMemory<byte>.Empty, 1), CancellationToken.None);
 
     private static string NewtonsoftVersion(RunnerBase runner) =>
         (string)runner.GetType().GetMethod("NewtonsoftVersion", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;

@@ -43,6 +43,8 @@ public sealed class FileSwitchboard : IQueue, IDisposable
     private readonly FileWakeUp _wakeUp;
     // Concurrent enqueues through this instance share their fsyncs (group commit).
     private readonly EnqueueGroupCommit _groupCommit;
+    private readonly StoredEntryDecoder _decoder = new();
+    private readonly string _directoryPrefix;
     private bool _disposed;
 
     /// <summary>Creates the switchboard; directories are created on demand.</summary>
@@ -77,6 +79,7 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         _recovery = new FileRecovery(options, _listing, _preservation, logger, time, () => notifier.Signal(options.Directory));
         _wakeUp = new FileWakeUp(options.Directory, options.Name, notifier, logger);
         _groupCommit = new EnqueueGroupCommit(options.Directory);
+        _directoryPrefix = Path.TrimEndingDirectorySeparator(options.Directory) + Path.DirectorySeparatorChar;
     }
 
     /// <inheritdoc/>
@@ -134,10 +137,11 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         }
 
         byte[] bytes = EntryFileReader.ReadEntry(bak, Name, filebase);
-        var (decoded, parsed) = StoredEntryDecoder.Decode(bytes, cancellationToken);
-        int attempt = (int)Math.Clamp((decoded.Metadata.TryGetInt64(MessageDataKeys.BackupCount, out long restores) ? restores : 0) + 1, 1, int.MaxValue);
-        return Task.FromResult(new QueueEntry(filebase, parsed, decoded.Metadata, decoded.Message, attempt));
+        return Task.FromResult(_decoder.ToEntry(filebase, bytes, AttemptOf));
     }
+
+    private static int AttemptOf(DecodedEntry decoded) =>
+        (int)Math.Clamp((decoded.Metadata.TryGetInt64(MessageDataKeys.BackupCount, out long restores) ? restores : 0) + 1, 1, int.MaxValue);
 
     /// <summary>
     /// Ends an entry: deletes it, or with <paramref name="preserve"/> moves it to <c>bad/&lt;filebase&gt;.psv</c>
@@ -292,5 +296,6 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         }
     }
 
-    private string PathOf(string filebase, string extension) => Path.Combine(Directory, filebase + extension);
+    // One string per path: a runner builds four for every entry it takes.
+    private string PathOf(string filebase, string extension) => string.Concat(_directoryPrefix, filebase, extension);
 }

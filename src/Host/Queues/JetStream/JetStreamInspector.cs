@@ -20,6 +20,7 @@ public sealed class JetStreamInspector : IQueueInspector
     private readonly JetStreamPreservation _preservation;
     private readonly IReadOnlyDictionary<string, int> _sliceCounts;
     private readonly TimeProvider _clock;
+    private readonly StoredEntryDecoder _decoder = new();
 
     public JetStreamInspector(JetStreamStore store, JetStreamQueueRegistry queues, JetStreamPreservation preservation, IReadOnlyDictionary<string, int> sliceCounts, TimeProvider clock)
     {
@@ -168,7 +169,7 @@ public sealed class JetStreamInspector : IQueueInspector
         }
 
         // Read before it is moved: a damaged entry stays where it is, for the operator to decide.
-        var (decoded, message) = StoredEntryDecoder.Decode(stored.Data, cancellationToken);
+        var (decoded, message) = _decoder.Decode(stored.Data, cancellationToken);
         var headers = new NatsHeaders { [HolderHeader] = string.Create(CultureInfo.InvariantCulture, $"{_store.Settings.HostName} {Environment.ProcessId} {_clock.GetUtcNow():O}") };
         var heldSubject = _store.Names.Subject(queue, EntryPlace.Held, id, parts.Digest);
         var published = await _store.PublishAsync(queue, heldSubject, stored.Data, $"held:{_store.Names.Stream(queue)}:{stored.Sequence}", headers, cancellationToken).ConfigureAwait(false);

@@ -29,6 +29,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
     private readonly Action? _preservedDamaged;
     private readonly CancellationTokenSource _closing;
     private readonly List<JetStreamLease> _inHand = [];
+    private readonly StoredEntryDecoder _decoder = new();
     private INatsJSMsg<byte[]>? _early;
     private DateTimeOffset? _nextDue;
     private DateTimeOffset _lastScan = DateTimeOffset.MinValue;
@@ -292,8 +293,7 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
 
         try
         {
-            var (decoded, message) = StoredEntryDecoder.Decode(data, cancellationToken);
-            var lease = new JetStreamLease(_context, delivery, new QueueEntry(id, message, decoded.Metadata, decoded.Message, attempt), sequence, uncounted > 0);
+            var lease = new JetStreamLease(_context, delivery, _decoder.ToEntry(id, data, _ => attempt), sequence, uncounted > 0);
             lock (_inHand)
             {
                 _inHand.RemoveAll(l => l.IsEnded);

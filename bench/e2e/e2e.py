@@ -24,6 +24,7 @@ import sys
 import time
 import uuid
 
+sys.dont_write_bytecode = True   # no __pycache__ left in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lmtp_load  # noqa: E402

@@ -2,7 +2,7 @@
 # Compares RunnerHost's queue round trip with GNU Mailman 3.3.8 and with a C floor, in one run on
 # one machine, and prints every figure and the target ratios of issue 7 (see docs/benchmarks.md).
 #
-#   bash bench/compare-mailman.sh            # about 3-6 minutes on 2 cores
+#   bash bench/compare-mailman.sh            # about 8-11 minutes on 2 cores (5 of them end to end)
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
 # LATENCY_PAUSE_MS (idle time before each latency message, 20), DRAIN_SIZES ("1000 10000 100000"),

@@ -2,7 +2,7 @@
 # Compares RunnerHost's queue round trip with GNU Mailman 3.3.8 and with a C floor, in one run on
 # one machine, and prints every figure and the target ratios of issue 7 (see docs/benchmarks.md).
 #
-#   bash bench/compare-mailman.sh            # about 3-6 minutes on 2 cores
+#   bash bench/compare-mailman.sh            # about 8-11 minutes on 2 cores (5 of them end to end)
 #
 # Sizes can be overridden: DURABLE_N (durable round trips), NOFSYNC_N, MAILMAN_N, LATENCY_N,
 # LATENCY_PAUSE_MS (idle time before each latency message, 20), DRAIN_SIZES ("1000 10000 100000"),
@@ -14,6 +14,13 @@
 # three-node loopback cluster for 3 replicas) with its store on the filesystem under test; no skips them.
 # BENCH_ONLY=switchboard runs RunnerHost's switchboard rows alone (file and JetStream; no Mailman, no C
 # floors but the warm-up, no master scenarios, no targets).
+#
+# The end-to-end scenario (bench/e2e/, docs/benchmarks.md "End to end"): Mailman's and RunnerHost's
+# real masters, one list of 10 members, posts over LMTP, delivery to one SMTP sink; E2E=no skips it,
+# BENCH_ONLY=e2e runs it alone (with the build and the filesystem warm-up it needs). Sizes:
+# E2E_POSTS (RunnerHost posts per row, 1000), E2E_MAILMAN_POSTS (Mailman's, 100: it is far slower),
+# E2E_CLIENTS ("1 8 32" LMTP connections), E2E_IDLE_POSTS / E2E_MAILMAN_IDLE_POSTS (one post at a
+# time into the idle system, 50 / 10), E2E_STALL_S (give up a row after this long without a delivery, 60).
 #
 # All three sides (Mailman, the C floor, RunnerHost) run on the same filesystem, each scenario in its
 # own fresh directory. BENCH_FS chooses it:
@@ -38,6 +45,13 @@ KILLS=${KILLS:-5}
 JETSTREAM_N=${JETSTREAM_N:-2000}
 JETSTREAM=${JETSTREAM:-auto}
 BENCH_ONLY=${BENCH_ONLY:-}
+E2E=${E2E:-yes}
+E2E_POSTS=${E2E_POSTS:-1000}
+E2E_MAILMAN_POSTS=${E2E_MAILMAN_POSTS:-100}
+E2E_CLIENTS=${E2E_CLIENTS:-"1 8 32"}
+E2E_IDLE_POSTS=${E2E_IDLE_POSTS:-50}
+E2E_MAILMAN_IDLE_POSTS=${E2E_MAILMAN_IDLE_POSTS:-10}
+E2E_STALL_S=${E2E_STALL_S:-60}
 SIZE=1200   # bytes per floor message: about the size of one encoded 1 KB queue entry
 PY=/usr/bin/python3   # Debian's python3, which sees the mailman3 package
 BENCH_FS=${BENCH_FS:-loop}
@@ -54,9 +68,14 @@ case $JETSTREAM in
   *) echo "JETSTREAM must be auto, yes or no, not '$JETSTREAM'" >&2; exit 2 ;;
 esac
 case $BENCH_ONLY in
-  ""|switchboard) ;;
-  *) echo "BENCH_ONLY must be empty or switchboard, not '$BENCH_ONLY'" >&2; exit 2 ;;
+  ""|switchboard|e2e) ;;
+  *) echo "BENCH_ONLY must be empty, switchboard or e2e, not '$BENCH_ONLY'" >&2; exit 2 ;;
 esac
+case $E2E in
+  yes|no) ;;
+  *) echo "E2E must be yes or no, not '$E2E'" >&2; exit 2 ;;
+esac
+[ "$BENCH_ONLY" = e2e ] && E2E=yes
 
 # --- the filesystem under test, and its removal on every exit path ------------------------------
 work= img= mnt=
@@ -166,7 +185,7 @@ record() { tee -a "$results"; }
   journal "$fs_journal" note "$fs_note" nproc "$cores" kernel "$kernel" load_start "$load" | record
 
 # --- Mailman 3.3.8 from Debian ------------------------------------------------------------------
-if [ -z "$BENCH_ONLY" ] && ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
+if [ "$BENCH_ONLY" != switchboard ] && ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null | grep -q 'install ok installed'; then
   echo "== installing Debian's mailman3 (services are not started)" >&2
   [ "$(id -u)" -eq 0 ] || { echo "installing mailman3 needs root" >&2; exit 1; }
   # policy-rc.d exit 101 forbids service starts during the install; only ours is removed again.
@@ -178,7 +197,7 @@ if [ -z "$BENCH_ONLY" ] && ! dpkg-query -W -f='${Status}' mailman3 2>/dev/null |
   apt-get install -y --no-install-recommends mailman3 >&2 || { apt-get update >&2 && apt-get install -y --no-install-recommends mailman3 >&2; }
   [ "$created_policy" = yes ] && rm -f /usr/sbin/policy-rc.d
 fi
-if [ -z "$BENCH_ONLY" ]; then echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2; fi
+if [ "$BENCH_ONLY" != switchboard ]; then echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2; fi
 
 # --- builds --------------------------------------------------------------------------------------
 echo "== building RunnerHost (Release) and the C floor" >&2
@@ -216,6 +235,7 @@ floor "$DURABLE_N" "$SIZE" --group 1 | record
 floor "$DURABLE_N" "$SIZE" --group 8 | record
 fi
 
+if [ "$BENCH_ONLY" != e2e ]; then
 echo "== RunnerHost" >&2
 rh switchboard --messages "$DURABLE_N" --producers 1 | record
 rh switchboard --messages "$DURABLE_N" --producers 8 | record
@@ -230,6 +250,7 @@ if [ "$JETSTREAM" = yes ]; then
     done
   done
 fi
+fi
 if [ -z "$BENCH_ONLY" ]; then
 rh latency --messages "$LATENCY_N" --pause-ms "$LATENCY_PAUSE_MS" | record
 # shellcheck disable=SC2086
@@ -238,6 +259,19 @@ echo "== RunnerHost master (cold start, restart after SIGKILL, RSS)" >&2
 rh cold-start --runners "$MASTER_RUNNERS" | record
 rh restart --kills "$KILLS" | record
 rh rss --runners "$MASTER_RUNNERS" | record
+fi
+
+# --- end to end: LMTP -> every member over SMTP, both masters for real (bench/e2e/) ---------------
+e2e_rc=0
+if [ "$E2E" = yes ] && { [ -z "$BENCH_ONLY" ] || [ "$BENCH_ONLY" = e2e ]; }; then
+  echo "== end to end: RunnerHost ($E2E_POSTS posts per row) and Mailman 3.3.8 ($E2E_MAILMAN_POSTS posts per row: it is far slower), clients $E2E_CLIENTS" >&2
+  host_dll=$(ls "$root"/src/Host/bin/Release/*/runner-host.dll | head -n 1)
+  e2e_dir=$(mktemp -d "$work/e2e.XXXXXX")
+  # e2e.py kills both masters and the sink on every exit path of its own (try/finally, SIGTERM, SIGHUP).
+  "$PY" "$here/e2e/e2e.py" --work "$e2e_dir" --host-dll "$host_dll" --posts "$E2E_POSTS" \
+    --mailman-posts "$E2E_MAILMAN_POSTS" --clients "$E2E_CLIENTS" --idle-posts "$E2E_IDLE_POSTS" \
+    --mailman-idle-posts "$E2E_MAILMAN_IDLE_POSTS" --stall "$E2E_STALL_S" | record || e2e_rc=$?
+  rm -rf "$e2e_dir"
 fi
 
 # --- ratios --------------------------------------------------------------------------------------
@@ -301,6 +335,50 @@ if restart is not None:
 if rss is not None:
     print(f"  {'RunnerHost RSS master (MB)':<64} {rss['master_mb']:>10.1f}")
     print(f"  {'RunnerHost RSS per runner min / median / max (MB), ' + str(rss['runners']) + ' runners':<64} {rss['runner_min_mb']:>10.1f} / {rss['runner_median_mb']:.1f} / {rss['runner_max_mb']:.1f}")
+e2e = [r for r in rows if r["scenario"] in ("e2e", "e2e-idle")]
+if e2e:
+    systems = {r["system"]: r for r in rows if r["scenario"] == "e2e-system"}
+    names = {"runnerhost": "RunnerHost", "mailman": "Mailman 3.3.8"}
+    sizes = ", ".join(f"{names[s]} {r['posts_per_row']}" for s, r in systems.items())
+    print()
+    print(f"end to end: a post from LMTP to each of {e2e[0]['members']} members over SMTP (posts per loaded row: {sizes})")
+    print(f"  {'system':<14} {'clients':>8} {'posts':>6} {'accepted/s':>11} {'delivered/s':>12} {'p50 ms':>9} {'p99 ms':>9} {'CPU ms/post':>12}  exactly once")
+    for r in e2e:
+        idle = r["scenario"] == "e2e-idle"
+        f = lambda v, spec: "-" if v is None else format(v, spec)
+        once = "yes" if r["exactly_once"] else (f"NO: {r['accepted']}/{r['posts']} accepted, {r['refused']} refused, "
+                                                f"{r['missing']} missing, {r['duplicates']} duplicated, {r['strays']} strays")
+        print(f"  {names[r['system']]:<14} {'1, idle' if idle else r['clients']:>8} {r['posts']:>6} "
+              f"{'-' if idle else f(r['accepted_per_s'], '.1f'):>11} {'-' if idle else f(r['delivered_per_s'], '.1f'):>12} "
+              f"{f(r['p50_ms'], '.1f'):>9} {f(r['p99_ms'], '.1f'):>9} {r['cpu_ms_per_post']:>12.2f}  {once}")
+    quiet = ", ".join(f"{names[s]} {r['quiet_cpu_ms_per_s']:.0f}" for s, r in systems.items() if "quiet_cpu_ms_per_s" in r)
+    if quiet:
+        print(f"  CPU ms per second of the whole process tree with no mail (included in CPU ms/post): {quiet}")
+    print("  (idle: one post at a time, the next after every member has the previous one; latency from the LMTP 250")
+    print("   to the last member's delivery. Loaded rows send as fast as the connections allow, so their latency")
+    print("   includes the wait behind the backlog that builds up when posts are accepted faster than delivered.)")
+    print()
+    print("end-to-end targets")
+    e2e_checks = []
+    def e2e_check(name, value, ok, target):
+        e2e_checks.append(ok)
+        shown = "n/a" if value is None else f"{value:.2f}"
+        print(f"  {'MET ' if ok else 'MISS'} {name:<58} {shown:>8}   target {target}")
+    def row(system, clients=None, idle=False):
+        return one(scenario="e2e-idle" if idle else "e2e", system=system, **({} if idle else {"clients": clients}))
+    rh8e, mm8e = row("runnerhost", 8), row("mailman", 8)
+    if rh8e and mm8e and mm8e["delivered_per_s"] > 0:
+        ratio = rh8e["delivered_per_s"] / mm8e["delivered_per_s"]
+        e2e_check("delivered posts/s RunnerHost / Mailman, 8 clients", ratio, ratio >= 10, ">= 10")
+    rh_idle = row("runnerhost", idle=True)
+    if rh_idle:
+        e2e_check("RunnerHost latency p50, idle (ms)", rh_idle["p50_ms"], rh_idle["p50_ms"] is not None and rh_idle["p50_ms"] <= 20, "<= 20")
+        e2e_check("RunnerHost latency p99, idle (ms)", rh_idle["p99_ms"], rh_idle["p99_ms"] is not None and rh_idle["p99_ms"] <= 100, "<= 100")
+    for system in systems:
+        mine = [r for r in e2e if r["system"] == system]
+        bad = sum(not r["exactly_once"] for r in mine)
+        e2e_check(f"{names[system]}: rows with every post to every member once", len(mine) - bad, bad == 0, f"all {len(mine)}")
+    print(f"\n{sum(e2e_checks)} of {len(e2e_checks)} end-to-end targets met")
 if mm is None:
     sys.exit(0)   # BENCH_ONLY: no Mailman and no floors to hold the targets against
 print()
@@ -321,3 +399,7 @@ if 1000 in drains and max(drains) >= 100000:
     r = big["us_per_msg"] / drains[1000]["us_per_msg"]; check(f"drain cost per message {max(drains)} / 1000", r, r <= 1.3, "<= 1.3")
 print(f"\n{sum(checks)} of {len(checks)} targets met")
 PYEOF
+if [ "$e2e_rc" -ne 0 ]; then
+  echo "compare-mailman: the end-to-end scenario FAILED (exit $e2e_rc): mail lost or duplicated, or a system did not run; see above" >&2
+  exit 1
+fi

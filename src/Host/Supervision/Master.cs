@@ -5,6 +5,7 @@ using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
 using RunnerHost.Host.Plugins;
+using RunnerHost.Host.Supervision.Systemd;
 
 namespace RunnerHost.Host.Supervision;
 
@@ -115,8 +116,11 @@ public sealed class Master
             slice.Changed += (_, _) => metricsWriter.RequestWrite();
         }
 
-        using var supervisor = new Supervisor(slices, Paths, _services.Clock, _logger);
+        // Under systemd (Type=notify): readiness, a status line, watchdog pings from the supervisor loop.
+        using var systemd = SystemdReporter.FromEnvironment(_services.Clock, _logger);
+        using var supervisor = new Supervisor(slices, Paths, _services.Clock, _logger, systemd);
         using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopping = systemd is null ? default : shutdown.Token.Register(systemd.OnStopping);
         int exitCode = 0;
         supervisor.SliceFailed += (_, slice) =>
         {

@@ -4,7 +4,7 @@ namespace RunnerHost.Host.Supervision;
 
 /// <summary>
 /// Runs every slice supervisor, fans out operator requests (restart, reopen), and rewrites the
-/// status file atomically every second and on every state change.
+/// status file atomically every second (more often if its listener asks) and on every state change.
 /// </summary>
 public sealed class Supervisor : IDisposable
 {
@@ -15,15 +15,19 @@ public sealed class Supervisor : IDisposable
     private readonly ILogger _logger;
     private readonly DateTimeOffset _startedAt;
     private readonly SemaphoreSlim _changed = new(0);
+    private readonly ISupervisorListener? _listener;
+    private readonly TimeSpan _passInterval;
     private volatile bool _stopping;
 
-    public Supervisor(IReadOnlyList<SliceSupervisor> slices, MasterPaths paths, TimeProvider clock, ILogger logger)
+    public Supervisor(IReadOnlyList<SliceSupervisor> slices, MasterPaths paths, TimeProvider clock, ILogger logger, ISupervisorListener? listener = null)
     {
         ArgumentNullException.ThrowIfNull(slices);
         Slices = slices;
         _paths = paths;
         _clock = clock;
         _logger = logger;
+        _listener = listener;
+        _passInterval = listener?.MaxPassInterval is { } most && most < StatusInterval ? most : StatusInterval;
         _startedAt = clock.GetUtcNow();
         foreach (var slice in slices)
         {
@@ -45,7 +49,7 @@ public sealed class Supervisor : IDisposable
         await Task.WhenAll(Slices.Select(s => Task.Run(() => s.RunAsync(shutdown), CancellationToken.None))).ConfigureAwait(false);
         await statusStop.CancelAsync().ConfigureAwait(false);
         await statusLoop.ConfigureAwait(false);
-        WriteStatus();
+        Pass();
     }
 
     /// <summary>USR1: every slice (failed and stopped ones too) is stopped gracefully and started again; budgets are untouched.</summary>
@@ -116,10 +120,10 @@ public sealed class Supervisor : IDisposable
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            WriteStatus();
+            Pass();
             try
             {
-                await _changed.WaitAsync(StatusInterval, cancellationToken).ConfigureAwait(false);
+                await _changed.WaitAsync(_passInterval, cancellationToken).ConfigureAwait(false);
                 // Coalesce a burst of changes into one write.
                 while (_changed.CurrentCount > 0)
                 {
@@ -133,15 +137,19 @@ public sealed class Supervisor : IDisposable
         }
     }
 
-    private void WriteStatus()
+    // One pass of the status loop: the status file, then the listener (which sees the same snapshot).
+    private void Pass()
     {
+        var snapshot = Snapshot();
         try
         {
-            Snapshot().WriteAtomically(_paths.StatusFile);
+            snapshot.WriteAtomically(_paths.StatusFile);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _logger.LogWarning("Cannot write the status file {File}: {Error}", _paths.StatusFile, ex.Message);
         }
+
+        _listener?.OnPass(snapshot);
     }
 }

@@ -37,6 +37,25 @@ internal static class HostProcess
     public static RunningHost Start(string workingDirectory, params string[] arguments) =>
         new(Process.Start(StartInfo(workingDirectory, arguments)) ?? throw new InvalidOperationException("could not start runner-host"));
 
+    /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set (a null value removes one).</summary>
+    public static RunningHost Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        var start = StartInfo(workingDirectory, arguments);
+        foreach (var (name, value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        return new(Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host"));
+    }
+
     private static ProcessStartInfo StartInfo(string workingDirectory, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")

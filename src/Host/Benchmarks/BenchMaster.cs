@@ -8,9 +8,10 @@ namespace RunnerHost.Host.Benchmarks;
 
 /// <summary>
 /// A real master (<c>runner-host start</c>, a child process of this same executable) on a throw-away
-/// configuration under the temp directory with <c>N</c> MaildirArchiveRunner sections
-/// (<c>isolation: process</c>), plugins from the host's own <c>plugins</c> directory (or
-/// <c>RUNNER_HOST_PLUGIN_DIR</c>). No network port and no shared file: it can run beside a real master.
+/// configuration under the temp directory: <c>N</c> MaildirArchiveRunner sections (<c>isolation:
+/// process</c>), or an operator's configuration file with its ports and var_dir rewritten
+/// (<see cref="BenchConfiguration"/>); plugins from the host's own <c>plugins</c> directory (or
+/// <c>RUNNER_HOST_PLUGIN_DIR</c>). No fixed port and no shared file: it can run beside a real master.
 /// </summary>
 internal sealed class BenchMaster : IAsyncDisposable
 {
@@ -39,9 +40,7 @@ internal sealed class BenchMaster : IAsyncDisposable
     /// <summary>Writes the configuration and starts the master (it returns at once, not waiting for the runners).</summary>
     public static BenchMaster Start(int runners, string restartBackoff = "0.1s")
     {
-        string root = Path.Combine(Path.GetTempPath(), $"runner-host-bench-master-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(root);
-        string config = Path.Combine(root, "runner-host.cfg");
+        string root = NewRoot();
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"""
             [paths]
@@ -71,7 +70,28 @@ internal sealed class BenchMaster : IAsyncDisposable
                 """);
         }
 
-        File.WriteAllText(config, text.ToString());
+        return Launch(root, text.ToString());
+    }
+
+    /// <summary>Like <see cref="Start(int, string)"/> on a copy of <paramref name="configFile"/> (every runner it starts, as configured).</summary>
+    public static BenchMaster StartFrom(string configFile)
+    {
+        string text = File.ReadAllText(configFile);
+        string root = NewRoot();
+        return Launch(root, BenchConfiguration.Rewrite(text, Path.Combine(root, "var")));
+    }
+
+    private static string NewRoot()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"runner-host-bench-master-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(root);
+        return root;
+    }
+
+    private static BenchMaster Launch(string root, string configuration)
+    {
+        string config = Path.Combine(root, "runner-host.cfg");
+        File.WriteAllText(config, configuration);
         var start = HostExecutable.StartInfo(["start", "-C", config]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -115,8 +135,12 @@ internal sealed class BenchMaster : IAsyncDisposable
         throw new TimeoutException($"timed out after {Patience.TotalSeconds} s waiting for {what}:\n{StderrText()}");
     }
 
-    public Task<(StatusSnapshot Status, long SeenAt)> WaitForAllRunningAsync(int slices, CancellationToken cancellationToken) =>
-        WaitForAsync(s => s.Slices.Count == slices && s.Slices.All(x => x.State == SliceState.Running && x.Pid is not null), $"{slices} running slices", cancellationToken);
+    /// <summary>Until every slice is running: <paramref name="slices"/> of them, or (null) as many as the status lists.</summary>
+    public Task<(StatusSnapshot Status, long SeenAt)> WaitForAllRunningAsync(int? slices, CancellationToken cancellationToken) =>
+        WaitForAsync(
+            s => s.Slices.Count > 0 && (slices is null || s.Slices.Count == slices) && s.Slices.All(x => x.State == SliceState.Running && x.Pid is not null),
+            slices is { } n ? $"{n} running slices" : "every slice running",
+            cancellationToken);
 
     /// <summary>SIGTERM to the master, then waits for it (and so every runner) to exit; SIGKILL after <see cref="Patience"/>.</summary>
     public async ValueTask DisposeAsync()

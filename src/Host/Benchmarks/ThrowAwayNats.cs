@@ -63,15 +63,15 @@ internal sealed class ThrowAwayNats : IAsyncDisposable
         {
             if (replicas == 1)
             {
-                int port = FreePort();
+                int port = LoopbackPort.Free();
                 string store = Path.Combine(root, "store");
                 Directory.CreateDirectory(store);
                 nats.Launch(executable, ["-js", "-sd", store, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)], port);
             }
             else
             {
-                int[] ports = [.. Enumerable.Range(0, 3).Select(_ => FreePort())];
-                int[] routes = [.. Enumerable.Range(0, 3).Select(_ => FreePort())];
+                int[] ports = [.. Enumerable.Range(0, 3).Select(_ => LoopbackPort.Free())];
+                int[] routes = [.. Enumerable.Range(0, 3).Select(_ => LoopbackPort.Free())];
                 for (int i = 0; i < 3; i++)
                 {
                     nats.Launch(executable, ["-c", WriteNodeConfig(root, i, ports[i], routes)], ports[i]);
@@ -154,13 +154,6 @@ internal sealed class ThrowAwayNats : IAsyncDisposable
         var directories = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Append("/usr/sbin").Append("/usr/local/bin");
         return directories.Select(d => Path.Combine(d, "nats-server")).FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("nats-server was not found on the PATH or in /usr/sbin (Debian: apt-get install nats-server); or give --servers");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitForListenAsync(Process process, int port, StringBuilder log, CancellationToken cancellationToken)

@@ -9,19 +9,21 @@ namespace RunnerHost.Host.Cli;
 /// var directory under the temp directory (no configuration file needed; <c>switchboard --backend
 /// jetstream</c> also on throw-away nats-server processes unless given <c>--servers</c>);
 /// <c>runner-host bench cold-start|restart|rss</c>: a real master (<c>runner-host start</c>) on a
-/// throw-away configuration. See docs/benchmarks.md.
+/// throw-away configuration (cold-start and rss: or a copy of <c>--config</c> with its ports and
+/// var_dir rewritten). See docs/benchmarks.md.
 /// </summary>
 public static class BenchCommand
 {
-    public static Command Create()
+    /// <param name="configOption">The root's <c>--config</c>: cold-start and rss run that configuration's runners when it is given.</param>
+    public static Command Create(Option<string?> configOption)
     {
         var command = new Command("bench", "Benchmark the queues and the runner loop on a throw-away var directory (and, for JetStream, throw-away servers).");
         command.Subcommands.Add(Switchboard());
         command.Subcommands.Add(Latency());
         command.Subcommands.Add(Drain());
-        command.Subcommands.Add(ColdStart());
+        command.Subcommands.Add(ColdStart(configOption));
         command.Subcommands.Add(Restart());
-        command.Subcommands.Add(Rss());
+        command.Subcommands.Add(Rss(configOption));
         return command;
     }
 
@@ -146,7 +148,7 @@ public static class BenchCommand
         return command;
     }
 
-    private static Command ColdStart()
+    private static Command ColdStart(Option<string?> configOption)
     {
         var runners = RunnersOption(5);
         var repeats = new Option<int>("--repeats") { Description = "Masters started one after the other.", DefaultValueFactory = _ => 3 };
@@ -156,7 +158,7 @@ public static class BenchCommand
             runners, repeats, json,
         };
         command.SetAction((result, cancellationToken) => RunAsync(result, json, async _ =>
-            [await MasterScenarios.ColdStartAsync(Positive(result.GetValue(runners), "--runners"), Positive(result.GetValue(repeats), "--repeats"), cancellationToken).ConfigureAwait(false)]));
+            [await MasterScenarios.ColdStartAsync(Positive(result.GetValue(runners), "--runners"), Positive(result.GetValue(repeats), "--repeats"), ConfigFile(result, configOption), cancellationToken).ConfigureAwait(false)]));
         return command;
     }
 
@@ -173,7 +175,7 @@ public static class BenchCommand
         return command;
     }
 
-    private static Command Rss()
+    private static Command Rss(Option<string?> configOption)
     {
         var runners = RunnersOption(6);
         var settle = new Option<int>("--settle-ms") { Description = "Wait after every slice is running before reading VmRSS (ms).", DefaultValueFactory = _ => 2000 };
@@ -183,12 +185,18 @@ public static class BenchCommand
             runners, settle, json,
         };
         command.SetAction((result, cancellationToken) => RunAsync(result, json, async _ =>
-            [await MasterScenarios.RssAsync(Positive(result.GetValue(runners), "--runners"), TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(settle))), cancellationToken).ConfigureAwait(false)]));
+            [await MasterScenarios.RssAsync(Positive(result.GetValue(runners), "--runners"), TimeSpan.FromMilliseconds(Math.Max(0, result.GetValue(settle))), ConfigFile(result, configOption), cancellationToken).ConfigureAwait(false)]));
         return command;
     }
 
     private static Option<int> RunnersOption(int defaultValue) =>
-        new("--runners", "-r") { Description = "Runner sections (MaildirArchiveRunner, isolation process), one slice each.", DefaultValueFactory = _ => defaultValue };
+        new("--runners", "-r") { Description = "Runner sections (MaildirArchiveRunner, isolation process), one slice each; ignored with --config, whose runners run instead.", DefaultValueFactory = _ => defaultValue };
+
+    // Only the command line's --config (never RUNNER_HOST_CONFIG): a benchmark runs on throw-away archive runners unless told otherwise.
+    private static string? ConfigFile(ParseResult result, Option<string?> configOption) =>
+        result.GetValue(configOption) is { Length: > 0 } file
+            ? File.Exists(file) ? Path.GetFullPath(file) : throw new UsageException($"--config: no such file: {file}")
+            : null;
 
     private static Option<bool> NoFsyncOption() => new("--no-fsync") { Description = "Enqueue without fsync of file and directory." };
 

@@ -33,7 +33,8 @@ internal sealed class PluginGeneration : IAsyncDisposable
         PluginCatalog catalog;
         try
         {
-            catalog = new PluginCatalog(services.Configuration.Paths.PluginDir, services.LoggerFactory, snapshots);
+            // Only the plugins that may define the class: the others are neither copied nor loaded here.
+            catalog = new PluginCatalog(services.Configuration.Paths.PluginDir, services.LoggerFactory, snapshots, WantedType(settings));
         }
         catch (PluginException ex)
         {
@@ -50,6 +51,24 @@ internal sealed class PluginGeneration : IAsyncDisposable
             await activator.DisposeAsync().ConfigureAwait(false);
             catalog.Dispose();
             throw;
+        }
+    }
+
+    // A class that does not parse loads every plugin; the resolution then reports it as before.
+    private static PluginTypeName? WantedType(RunnerSettings settings)
+    {
+        if (string.IsNullOrWhiteSpace(settings.ClassName))
+        {
+            return null;
+        }
+
+        try
+        {
+            return PluginTypeName.Parse(settings.ClassName.Trim());
+        }
+        catch (PluginException)
+        {
+            return null;
         }
     }
 

@@ -43,16 +43,6 @@ public sealed class PluginListManager : IDisposable
         }
 
         string Problem(string text) => $"{settings.Origin}: [lists] manager: {text}";
-        PluginCatalog catalog;
-        try
-        {
-            catalog = new PluginCatalog(configuration.Paths.PluginDir, loggerFactory);
-        }
-        catch (PluginException ex)
-        {
-            throw new RunnerCreationException(Problem(ex.Message), ex);
-        }
-
         PluginTypeName name;
         try
         {
@@ -61,7 +51,17 @@ public sealed class PluginListManager : IDisposable
         }
         catch (PluginException ex)
         {
-            catalog.Dispose();
+            throw new RunnerCreationException(Problem(ex.Message), ex);
+        }
+
+        PluginCatalog catalog;
+        try
+        {
+            // Only the plugins that may define the manager's type.
+            catalog = new PluginCatalog(configuration.Paths.PluginDir, loggerFactory, snapshots: null, name);
+        }
+        catch (PluginException ex)
+        {
             throw new RunnerCreationException(Problem(ex.Message), ex);
         }
 

@@ -32,6 +32,16 @@ public sealed class PluginCatalog : IDisposable
     /// running runners do, so that the deployed files can be replaced at any time: docs/plugins.md).
     /// </summary>
     public PluginCatalog(string pluginDirectory, ILoggerFactory loggerFactory, PluginSnapshotStore? snapshots)
+        : this(pluginDirectory, loggerFactory, snapshots, wanted: null)
+    {
+    }
+
+    /// <summary>
+    /// Like <see cref="PluginCatalog(string, ILoggerFactory, PluginSnapshotStore)"/>, but with
+    /// <paramref name="wanted"/> only the plugins that may define that type (<see cref="PluginSelection"/>):
+    /// a runner process does not copy, load and JIT the others. <see cref="IsComplete"/> tells which.
+    /// </summary>
+    public PluginCatalog(string pluginDirectory, ILoggerFactory loggerFactory, PluginSnapshotStore? snapshots, PluginTypeName? wanted)
     {
         ArgumentException.ThrowIfNullOrEmpty(pluginDirectory);
         ArgumentNullException.ThrowIfNull(loggerFactory);
@@ -48,26 +58,33 @@ public sealed class PluginCatalog : IDisposable
         _logger = loggerFactory.CreateLogger<PluginCatalog>();
         _snapshots = snapshots;
         Directory = Path.TrimEndingDirectorySeparator(pluginDirectory);
-        foreach (string folder in System.IO.Directory.GetDirectories(Directory).Order(StringComparer.Ordinal))
+        // With plugin_dir set to var_dir, the copies would look like a plugin folder; hidden folders
+        // are `plugins install`'s staging and the versions it replaced, never plugins.
+        string[] folders = [.. System.IO.Directory.GetDirectories(Directory)
+            .Where(f => !Path.GetFileName(f).StartsWith('.'))
+            .Where(f => snapshots is null || !string.Equals(Path.TrimEndingDirectorySeparator(f), Path.TrimEndingDirectorySeparator(snapshots.Root), StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)];
+        string[] selected = wanted is null ? folders : PluginSelection.Select(folders, wanted);
+        IsComplete = selected.Length == folders.Length;
+        foreach (string folder in selected)
         {
-            // With plugin_dir set to var_dir, the copies would look like a plugin folder; hidden folders
-            // are `plugins install`'s staging and the versions it replaced, never plugins.
-            if (Path.GetFileName(folder).StartsWith('.'))
-            {
-                continue;
-            }
-
-            if (snapshots is null || !string.Equals(Path.TrimEndingDirectorySeparator(folder), Path.TrimEndingDirectorySeparator(snapshots.Root), StringComparison.Ordinal))
-            {
-                _plugins.Add(Load(folder));
-            }
+            _plugins.Add(Load(folder));
         }
 
-        _logger.LogInformation(
-            "Loaded {Loaded} of {Total} plugins from {Directory}",
-            _plugins.Count(p => p.IsLoaded),
-            _plugins.Count,
-            Directory);
+        if (IsComplete)
+        {
+            _logger.LogInformation("Loaded {Loaded} of {Total} plugins from {Directory}", _plugins.Count(p => p.IsLoaded), _plugins.Count, Directory);
+        }
+        else
+        {
+            _logger.LogInformation(
+                "Loaded {Loaded} of the {Selected} plugins of {Total} in {Directory} that may define {Type}",
+                _plugins.Count(p => p.IsLoaded),
+                _plugins.Count,
+                folders.Length,
+                Directory,
+                wanted);
+        }
     }
 
     /// <summary>
@@ -88,8 +105,11 @@ public sealed class PluginCatalog : IDisposable
     /// <summary>The plugin directory (absolute).</summary>
     public string Directory { get; }
 
-    /// <summary>Every plugin folder, loaded or not, in ordinal order of the folder names.</summary>
+    /// <summary>Every plugin folder, loaded or not, in ordinal order of the folder names (only the selected ones unless <see cref="IsComplete"/>).</summary>
     public IReadOnlyList<PluginInfo> Plugins => _plugins;
+
+    /// <summary>False when a wanted type left plugin folders out (they were neither copied nor loaded).</summary>
+    public bool IsComplete { get; }
 
     /// <summary>The plugins that loaded.</summary>
     public IEnumerable<PluginInfo> LoadedPlugins => _plugins.Where(p => p.IsLoaded);
@@ -213,6 +233,10 @@ public sealed class PluginCatalog : IDisposable
             {
                 config.PreferSharedTypes = true;
                 config.IsUnloadable = true;
+                // With PreferSharedTypes every assembly the host has resolves from the host anyway; eager
+                // loading would only pull the shared assemblies' whole dependency closure (MimeKit's
+                // BouncyCastle, System.Net.*, System.Private.Xml, ...) into every runner process up front.
+                config.IsLazyLoaded = true;
             });
             problem = LoadAndCheck(plugin, loader, assemblyPath);
         }

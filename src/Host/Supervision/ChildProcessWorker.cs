@@ -36,6 +36,8 @@ public sealed class ChildProcessWorker : ISliceWorker
         _logger = logger;
     }
 
+    public event Action? Reported;
+
     public int? Pid { get; private set; }
 
     public bool IsReady => _ready;
@@ -131,6 +133,7 @@ public sealed class ChildProcessWorker : ISliceWorker
                 {
                     case { Type: HeartbeatLine.Waiting } waiting:
                         _waiting = new SliceWait(waiting.Holder is > 0 ? waiting.Holder : null, _clock.GetUtcNow(), waiting.Reason is { } why ? FailureText.OneLine(why) : null);
+                        Reported?.Invoke();
                         break;
                     case { Type: HeartbeatLine.Failed, Reason: { } reason }:
                         _failure = FailureText.OneLine(reason);
@@ -138,6 +141,7 @@ public sealed class ChildProcessWorker : ISliceWorker
                     case { Type: HeartbeatLine.Ready }:
                         _waiting = null;
                         _ready = true;
+                        Reported?.Invoke();
                         break;
                     case { Type: HeartbeatLine.Beat } beat:
                         Volatile.Write(ref _heartbeat, new Heartbeat(_clock.GetUtcNow(), beat.LastLoop, beat.InFlight, beat.Since));

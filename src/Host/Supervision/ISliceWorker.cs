@@ -17,6 +17,12 @@ public interface ISliceWorker : IAsyncDisposable
     /// <summary>The last heartbeat, or null before the first.</summary>
     Heartbeat? Heartbeat { get; }
 
+    /// <summary>
+    /// Raised, on any thread, when <see cref="IsReady"/> or <see cref="Waiting"/> changed: the supervisor
+    /// shows the new state at once instead of at its next poll.
+    /// </summary>
+    event Action? Reported;
+
     /// <summary>The runner's plugin, its version and the last reload's error, once known (docs/plugins.md, "Reload").</summary>
     PluginRunState? Plugin => null;
 

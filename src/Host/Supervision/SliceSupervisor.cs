@@ -183,10 +183,14 @@ public sealed class SliceSupervisor
 
             _logger.LogInformation("{Slice} started ({Isolation}, pid {Pid})", Id, Policy.Isolation.ToString().ToLowerInvariant(), worker.Pid);
             bool killedByWatchdog = false;
+            // The worker's ready and waiting reports wake the loop at once; the poll remains for the watchdog.
+            var reported = new WakeSignal();
+            worker.Reported += reported.Set;
             while (true)
             {
                 var tick = Task.Delay(PollInterval, _clock, CancellationToken.None);
-                await Task.WhenAny(worker.Completion, tick, restart, stopped).ConfigureAwait(false);
+                await Task.WhenAny(worker.Completion, tick, restart, stopped, reported.Task).ConfigureAwait(false);
+                reported.Reset();
                 if (worker.Completion.IsCompleted)
                 {
                     var exit = await worker.Completion.ConfigureAwait(false);

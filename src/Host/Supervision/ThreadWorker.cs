@@ -44,6 +44,8 @@ public sealed class ThreadWorker : ISliceWorker
         _logger = logger;
     }
 
+    public event Action? Reported;
+
     public int? Pid => Environment.ProcessId;
 
     public bool IsReady => _ready;
@@ -159,8 +161,13 @@ public sealed class ThreadWorker : ISliceWorker
                 {
                     _waiting = null;
                     _ready = true;
+                    Reported?.Invoke();
                 };
-                runner.Waiting += reason => _waiting = new SliceWait(null, _clock.GetUtcNow(), FailureText.OneLine(reason));
+                runner.Waiting += reason =>
+                {
+                    _waiting = new SliceWait(null, _clock.GetUtcNow(), FailureText.OneLine(reason));
+                    Reported?.Invoke();
+                };
                 _runner = runner;
                 await runner.RunAsync(once: false, _hardStop.Token).ConfigureAwait(false);
                 return new WorkerExit(0, Watchdog: _watchdog);
@@ -180,6 +187,7 @@ public sealed class ThreadWorker : ISliceWorker
     private void OnWaiting(SliceLockConflict conflict)
     {
         _waiting = new SliceWait(conflict.HolderPid, _clock.GetUtcNow());
+        Reported?.Invoke();
         _logger.LogWarning("{Slice} waiting for its previous instance (pid {Holder}) to release {Lock}", _slice, FailureText.Pid(conflict.HolderPid), conflict.File);
     }
 }

@@ -53,9 +53,10 @@ public sealed class ThirdPartyPluginTests
         Assert.That(await File.ReadAllTextAsync(_output), Is.EqualTo("[first]\n[second]\n"));
         Assert.That(Directory.GetFiles(Path.Combine(_root, "var", "queue", "echo")), Is.Empty);
 
-        // The broken plugins next to it are each reported in one line and did not stop it.
+        // The broken plugins next to it did not stop it. Only a folder that may define its class is loaded:
+        // one without its dll is (and reported in one line), one whose types are all others is not.
         var pluginErrors = result.Stderr.Split('\n').Where(l => l.Contains("plugin '", StringComparison.Ordinal)).ToList();
-        Assert.That(pluginErrors, Has.Some.Contains("plugin 'MissingDependencyPlugin'").And.Contains("Newtonsoft.Json"));
+        Assert.That(pluginErrors, Has.None.Contains("plugin 'MissingDependencyPlugin'"));
         Assert.That(pluginErrors, Has.Some.Contains("plugin 'NoDll'").And.Contains("NoDll.dll"));
     }
 

@@ -234,12 +234,16 @@ floor "$LATENCY_N" "$SIZE" --latency "$LATENCY_PAUSE_MS" | record
 # full rounds of 8 as its group commit does them: what the 1- and 8-producer figures can reach here.
 floor "$DURABLE_N" "$SIZE" --group 1 | record
 floor "$DURABLE_N" "$SIZE" --group 8 | record
+# The journal commit ([queues] commit: journal) in C: record + fdatasync, rename without fsync, dequeue.
+floor "$DURABLE_N" "$SIZE" --journal 8 | record
 fi
 
 if [ "$BENCH_ONLY" != e2e ]; then
 echo "== RunnerHost" >&2
 rh switchboard --messages "$DURABLE_N" --producers 1 | record
 rh switchboard --messages "$DURABLE_N" --producers 8 | record
+rh switchboard --messages "$DURABLE_N" --producers 1 --commit fsync | record
+rh switchboard --messages "$DURABLE_N" --producers 8 --commit fsync | record
 rh switchboard --messages "$NOFSYNC_N" --producers 1 --no-fsync | record
 if [ "$JETSTREAM" = yes ]; then
   # The same round trip through [queues] backend: jetstream; each row on its own throw-away server(s),
@@ -290,8 +294,11 @@ floor_f = one(scenario="floor", fsync=True, round_trip=False)
 floor_n = one(scenario="floor", fsync=False, round_trip=False)
 floor_frt = one(scenario="floor", fsync=True, round_trip=True)
 floor_nrt = one(scenario="floor", fsync=False, round_trip=True)
-rh1 = one(scenario="switchboard", backend="file", producers=1, fsync=True)
-rh8 = one(scenario="switchboard", backend="file", producers=8, fsync=True)
+rh1 = one(scenario="switchboard", backend="file", producers=1, fsync=True, commit="journal")
+rh8 = one(scenario="switchboard", backend="file", producers=8, fsync=True, commit="journal")
+rh1f = one(scenario="switchboard", backend="file", producers=1, fsync=True, commit="fsync")
+rh8f = one(scenario="switchboard", backend="file", producers=8, fsync=True, commit="fsync")
+floor_j = one(scenario="floor-journal")
 rhn = one(scenario="switchboard", backend="file", fsync=False)
 lat = one(scenario="latency")
 floor_lat = one(scenario="floor-latency")
@@ -312,7 +319,9 @@ for name, r in [("Mailman 3.3.8 switchboard round trip (fsync file)", mm),
                 ("floor full round trip, fsync", floor_frt), ("floor full round trip, no fsync", floor_nrt),
                 ("floor RunnerHost's durable enqueue, 1 at a time", group1),
                 ("floor RunnerHost's durable enqueue, full rounds of 8", group8),
-                ("RunnerHost durable, 1 producer", rh1), ("RunnerHost durable, 8 producers", rh8),
+                ("floor journal commit round trip (record + fdatasync, rename, dequeue)", floor_j),
+                ("RunnerHost durable, 1 producer (commit: journal)", rh1), ("RunnerHost durable, 8 producers (commit: journal)", rh8),
+                ("RunnerHost durable, 1 producer (commit: fsync)", rh1f), ("RunnerHost durable, 8 producers (commit: fsync)", rh8f),
                 ("RunnerHost no fsync, 1 producer", rhn)]:
     if r is None:
         continue

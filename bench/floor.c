@@ -19,9 +19,19 @@
  * each to .pck, and one fsync of the directory. That is the ceiling of `bench switchboard
  * --producers BATCH` on the same disk, reached only if every round is full. Prints one JSON line.
  *
+ * With --journal SEGMENT_MB, the round trip of RunnerHost's journal commit ([queues] commit:
+ * journal), done by one thread with no other work: a zero-filled, fsynced segment of SEGMENT_MB is
+ * made first (not timed); then per message: open/write/close a .pck.tmp (no fsync), pwrite one
+ * record (a 48-byte header, the name, the entry bytes, padded to 16) at the segment's tail,
+ * fdatasync the segment, rename the .pck.tmp to .pck (no fsync); then the consumer's side: rename
+ * .pck -> .bak, open, read, close, unlink, and pwrite a completion record (no fdatasync). A
+ * checkpoint (syncfs, then the segment's header rewritten and fdatasynced) runs every second and
+ * whenever the segment is full. Prints one JSON line with the checkpoint count.
+ *
  * usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]
  *        floor DIR MESSAGES SIZE --latency PAUSE_MS
  *        floor DIR MESSAGES SIZE --group BATCH
+ *        floor DIR MESSAGES SIZE --journal SEGMENT_MB
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,7 +56,8 @@ static void die(const char *what, const char *path) {
 static void usage(void) {
     fprintf(stderr, "usage: floor DIR MESSAGES SIZE fsync|nofsync [--round-trip]\n"
                     "       floor DIR MESSAGES SIZE --latency PAUSE_MS\n"
-                    "       floor DIR MESSAGES SIZE --group BATCH\n");
+                    "       floor DIR MESSAGES SIZE --group BATCH\n"
+                    "       floor DIR MESSAGES SIZE --journal SEGMENT_MB\n");
     exit(2);
 }
 
@@ -143,6 +154,73 @@ static int group(const char *dir, long messages, size_t size, int batch) {
     return 0;
 }
 
+static void checkpoint(int seg, const char *path, long *generation) {
+    if (syncfs(seg) != 0) die("syncfs", path);
+    char header[4096] = {0};
+    (*generation)++;
+    snprintf(header, sizeof header, "RHJOURNAL 1 %ld\n", *generation);
+    if (pwrite(seg, header, sizeof header, 0) != (ssize_t)sizeof header) die("pwrite", path);
+    if (fdatasync(seg) != 0) die("fdatasync", path);
+}
+
+static int journal(const char *dir, long messages, size_t size, long segment_mb) {
+    size_t segment = (size_t)segment_mb << 20, record_max = (48 + 64 + size + 15) & ~(size_t)15;
+    char *data = malloc(size), *back = malloc(size), *record = calloc(1, record_max), *zeros = calloc(1, 1 << 20);
+    if (!data || !back || !record || !zeros) die("malloc", "");
+    memset(data, 'x', size);
+    char seg_path[4096], tmp[4096], pck[4096], bak[4096];
+    snprintf(seg_path, sizeof seg_path, "%s/segment.wal", dir);
+    int seg = open(seg_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+    if (seg < 0) die("open", seg_path);
+    for (size_t written = 0; written < segment; written += 1 << 20) {
+        if (pwrite(seg, zeros, 1 << 20, (off_t)written) != 1 << 20) die("pwrite", seg_path);
+    }
+    if (fsync(seg) != 0) die("fsync", seg_path);
+    long generation = 0, checkpoints = 0;
+    checkpoint(seg, seg_path, &generation);
+    size_t tail = 4096;
+    double start = now(), last_checkpoint = start;
+    for (long i = 0; i < messages; i++) {
+        int name_len = snprintf(pck, sizeof pck, "%ld.%06ld+journal%d", (long)time(NULL), i, (int)getpid());
+        snprintf(tmp, sizeof tmp, "%s/%s.pck.tmp", dir, pck);
+        snprintf(bak, sizeof bak, "%s/%s.bak", dir, pck);
+        size_t entry_record = (48 + (size_t)name_len + size + 15) & ~(size_t)15;
+        size_t done_record = (48 + (size_t)name_len + 15) & ~(size_t)15;
+        if (tail + entry_record + done_record > segment || now() - last_checkpoint >= 1.0) {
+            checkpoint(seg, seg_path, &generation);
+            checkpoints++;
+            tail = 4096;
+            last_checkpoint = now();
+        }
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+        if (fd < 0) die("open", tmp);
+        if (write(fd, data, size) != (ssize_t)size) die("write", tmp);
+        close(fd);
+        memcpy(record + 48, pck, (size_t)name_len);
+        memcpy(record + 48 + name_len, data, size);
+        if (pwrite(seg, record, entry_record, (off_t)tail) != (ssize_t)entry_record) die("pwrite", seg_path);
+        tail += entry_record;
+        if (fdatasync(seg) != 0) die("fdatasync", seg_path);
+        char final_path[4096];
+        snprintf(final_path, sizeof final_path, "%s/%s.pck", dir, pck);
+        if (rename(tmp, final_path) != 0) die("rename", tmp);
+        if (rename(final_path, bak) != 0) die("rename", final_path);
+        fd = open(bak, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) die("open", bak);
+        if (read(fd, back, size) != (ssize_t)size) die("read", bak);
+        close(fd);
+        if (unlink(bak) != 0) die("unlink", bak);
+        if (pwrite(seg, record, done_record, (off_t)tail) != (ssize_t)done_record) die("pwrite", seg_path);
+        tail += done_record;
+    }
+    double elapsed = now() - start;
+    close(seg);
+    unlink(seg_path);
+    printf("{\"scenario\":\"floor-journal\",\"segment_mb\":%ld,\"messages\":%ld,\"size\":%zu,\"checkpoints\":%ld,\"elapsed_s\":%.3f,\"msgs_per_s\":%.1f}\n",
+           segment_mb, messages, size, checkpoints, elapsed, messages / elapsed);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) usage();
     const char *dir = argv[1];
@@ -155,6 +233,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[4], "--group") == 0) {
         if (argc != 6 || messages < 1 || atoi(argv[5]) < 1 || atoi(argv[5]) > MAX_GROUP) usage();
         return group(dir, messages, size, atoi(argv[5]));
+    }
+    if (strcmp(argv[4], "--journal") == 0) {
+        if (argc != 6 || messages < 1 || size < 1 || atol(argv[5]) < 1 || atol(argv[5]) > 1024) usage();
+        return journal(dir, messages, size, atol(argv[5]));
     }
     int do_fsync = strcmp(argv[4], "fsync") == 0;
     int round_trip = argc > 5 && strcmp(argv[5], "--round-trip") == 0;

@@ -14,6 +14,9 @@ public sealed record BenchBackend
     /// <summary>File back end: fsync the entry file and the directory on enqueue.</summary>
     public bool Fsync { get; init; } = true;
 
+    /// <summary>File back end: <c>[queues] commit</c>.</summary>
+    public Queues.Files.QueueCommit Commit { get; init; } = Queues.Files.QueueCommit.Journal;
+
     /// <summary>JetStream: the servers; null = a throw-away server (or cluster) started for the run.</summary>
     public IReadOnlyList<string>? Servers { get; init; }
 

@@ -54,6 +54,11 @@ public sealed class BenchHost : IAsyncDisposable
     /// <summary>Directory fsyncs of the queue so far (group commit rounds); null when the queues are not files.</summary>
     public long? DirectorySyncCount => Services.Backend is FileQueueBackend files ? files.Switchboards.Get(QueueName).DirectorySyncCount : null;
 
+    /// <summary>The producers' journal flushes and checkpoints (file back end).</summary>
+    public (long Flushes, long Checkpoints)? JournalCounts => Services.Backend is FileQueueBackend files
+        ? (files.Switchboards.Get(QueueName).JournalFlushCount, files.Switchboards.Get(QueueName).JournalCheckpointCount)
+        : null;
+
     public static BenchHost Create(bool fsync, ILoggerFactory loggerFactory) => Create(BenchBackend.Files(fsync), loggerFactory);
 
     /// <param name="backend">On JetStream, <see cref="BenchBackend.Servers"/> must be set (the caller starts a throw-away server otherwise).</param>
@@ -113,7 +118,7 @@ public sealed class BenchHost : IAsyncDisposable
     {
         if (backend.Kind != QueueBackendKind.JetStream)
         {
-            return string.Empty;
+            return $"[queues]\ncommit: {(backend.Commit == Queues.Files.QueueCommit.Fsync ? "fsync" : "journal")}\n";
         }
 
         if (backend.Servers is not { Count: > 0 } servers)

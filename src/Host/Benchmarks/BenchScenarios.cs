@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Queues.Files;
 
 namespace RunnerHost.Host.Benchmarks;
 
@@ -65,7 +66,7 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
         }
         else
         {
-            result.Add("fsync", backend.Fsync);
+            result.Add("fsync", backend.Fsync).Add("commit", backend.Commit == QueueCommit.Fsync ? "fsync" : "journal");
         }
 
         result.Add("elapsed_s", elapsed.TotalSeconds)
@@ -74,6 +75,11 @@ public sealed class BenchScenarios(ILoggerFactory loggerFactory)
         if (host.DirectorySyncCount is { } directorySyncs)
         {
             result.Add("dir_fsyncs", directorySyncs);
+        }
+
+        if (host.JournalCounts is { } journal)
+        {
+            result.Add("journal_flushes", journal.Flushes).Add("journal_checkpoints", journal.Checkpoints);
         }
 
         result.AddAllocations(allocation, messages);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Benchmarks;
+using RunnerHost.Host.Queues.Files;
 
 namespace RunnerHost.Host.Cli;
 
@@ -43,16 +44,27 @@ public static class BenchCommand
             Description = "JetStream: NATS URLs, comma-separated (default: a throw-away nats-server, or a three-node loopback cluster with --replicas 3, started for the run).",
         };
         var replicas = new Option<int>("--replicas") { Description = "JetStream: stream replicas (1 or 3 for a throw-away server; 1-5 with --servers).", DefaultValueFactory = _ => 1 };
+        var commit = new Option<string>("--commit")
+        {
+            Description = "File back end: [queues] commit, journal (a journal record and one fdatasync) or fsync (file and directory fsync).",
+            DefaultValueFactory = _ => "journal",
+        };
+        commit.AcceptOnlyFromAmong("journal", "fsync");
         var json = JsonOption();
         var command = new Command("switchboard", "Round trip: producers enqueue, one runner (no-op dispose) dequeues and finishes.")
         {
-            messages, producers, noFsync, backend, servers, replicas, json,
+            messages, producers, noFsync, backend, servers, replicas, commit, json,
         };
         command.SetAction((result, cancellationToken) => RunAsync(result, json, async scenarios =>
         {
             int count = Positive(result.GetValue(messages), "--messages");
             int writers = Positive(result.GetValue(producers), "--producers");
             var chosen = ChooseBackend(result, backend, servers, replicas, noFsync);
+            if (chosen.Kind == Configuration.QueueBackendKind.File)
+            {
+                chosen = chosen with { Commit = result.GetValue(commit) == "fsync" ? QueueCommit.Fsync : QueueCommit.Journal };
+            }
+
             return [await scenarios.SwitchboardAsync(count, writers, chosen, cancellationToken).ConfigureAwait(false)];
         }));
         return command;

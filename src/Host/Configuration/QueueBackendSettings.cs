@@ -23,7 +23,7 @@ public sealed partial record QueueBackendSettings
 
     /// <summary>The keys allowed in <c>[queues]</c>.</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        ["backend", "servers", "credentials", "replicas", "prefix", "host_name", "ack_wait", "slice_lease", "duplicate_window", "publish_timeout"];
+        ["backend", "servers", "credentials", "replicas", "prefix", "host_name", "ack_wait", "slice_lease", "duplicate_window", "publish_timeout", "commit"];
 
     public static QueueBackendSettings FileDefault { get; } = new();
 
@@ -53,6 +53,9 @@ public sealed partial record QueueBackendSettings
     /// <summary>How long the server remembers message ids: a retried publish within it never stores a second entry.</summary>
     public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How the file back end makes an enqueue durable: a journal record and one fdatasync, or fsyncs of file and directory.</summary>
+    public Queues.Files.QueueCommit Commit { get; init; } = Queues.Files.QueueCommit.Journal;
+
     /// <summary>The longest an enqueue waits for the server's acknowledgement.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -81,7 +84,13 @@ public sealed partial record QueueBackendSettings
                 "jetstream" or "nats" => QueueBackendKind.JetStream,
                 var other => throw Invalid("backend", $"'{other}' is not a queue back end (file or jetstream)"),
             };
-            var settings = new QueueBackendSettings { Backend = backend };
+            var commit = (raw.GetString("commit") ?? "journal").Trim().ToLowerInvariant() switch
+            {
+                "journal" or "" => Queues.Files.QueueCommit.Journal,
+                "fsync" => Queues.Files.QueueCommit.Fsync,
+                var other => throw Invalid("commit", $"'{other}' is not a commit mode (journal or fsync)"),
+            };
+            var settings = new QueueBackendSettings { Backend = backend, Commit = commit };
             if (raw.GetString("servers") is { } serverList)
             {
                 var servers = serverList.Split([',', ' ', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

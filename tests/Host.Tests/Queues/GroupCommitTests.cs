@@ -21,7 +21,7 @@ public sealed class GroupCommitTests
     [Test]
     public async Task Concurrent_enqueues_all_return_and_every_entry_exists_and_decodes()
     {
-        using var switchboard = _env.Create("in", fsync: true);
+        using var switchboard = _env.Create("in", fsync: true, commit: QueueCommit.Fsync);
         const int Producers = 8, PerProducer = 10;
         using var start = new Barrier(Producers);
         var tasks = Enumerable.Range(0, Producers).Select(p => Task.Factory.StartNew(
@@ -60,7 +60,7 @@ public sealed class GroupCommitTests
     [Test]
     public async Task A_single_enqueue_fsyncs_the_directory_before_it_returns()
     {
-        using var switchboard = _env.Create("in", fsync: true);
+        using var switchboard = _env.Create("in", fsync: true, commit: QueueCommit.Fsync);
 
         await switchboard.EnqueueAsync(TestMessage(), new MessageData { ["listid"] = "t.example.com" });
 

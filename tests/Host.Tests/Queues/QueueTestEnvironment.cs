@@ -31,7 +31,7 @@ internal sealed class QueueTestEnvironment : IDisposable
 
     public string QueueDirectory(string name) => Path.Combine(Root, name);
 
-    public FileSwitchboard Create(string name = "test", int slice = 0, int sliceCount = 1, bool fsync = true)
+    public FileSwitchboard Create(string name = "test", int slice = 0, int sliceCount = 1, bool fsync = true, QueueCommit commit = QueueCommit.Journal)
     {
         var switchboard = new FileSwitchboard(
             new FileSwitchboardOptions
@@ -42,6 +42,7 @@ internal sealed class QueueTestEnvironment : IDisposable
                 Slice = slice,
                 SliceCount = sliceCount,
                 Fsync = fsync,
+                Commit = commit,
             },
             Logger,
             Clock,

@@ -31,9 +31,7 @@ public sealed class EnqueueGroupCommit
 
     private readonly string _directory;
     private readonly IPublishOperations _operations;
-    private readonly Lock _lock = new();
-    private readonly List<Member> _pending = [];
-    private bool _leaderActive;
+    private readonly CommitGroup<Member> _group;
     private long _directorySyncs;
     private long _rounds;
     private int _previousRoundSize = 1;
@@ -44,6 +42,7 @@ public sealed class EnqueueGroupCommit
         ArgumentException.ThrowIfNullOrEmpty(directory);
         _directory = directory;
         _operations = operations ?? FilePublishOperations.Instance;
+        _group = new CommitGroup<Member>(LeadRound, WaitForCompany);
     }
 
     /// <summary>How many directory fsyncs ran (for tests and benchmarks).</summary>
@@ -62,20 +61,7 @@ public sealed class EnqueueGroupCommit
     {
         ArgumentNullException.ThrowIfNull(file);
         var member = new Member(file);
-        bool lead;
-        lock (_lock)
-        {
-            _pending.Add(member);
-            lead = !_leaderActive;
-            _leaderActive = true;
-        }
-
-        // A member that does not lead waits until its round is done, or until it is handed the lead.
-        if (lead || !await member.Turn.Task.ConfigureAwait(false))
-        {
-            LeadRound();
-        }
-
+        await _group.JoinAsync(member).ConfigureAwait(false);
         if (member.Error is { } error)
         {
             // One exception per caller: a shared directory-fsync failure reaches several of them.
@@ -87,14 +73,10 @@ public sealed class EnqueueGroupCommit
     // than the fsync this wait is meant to share.
     private void WaitForCompany()
     {
-        int expected;
-        lock (_lock)
+        int expected = Volatile.Read(ref _previousRoundSize);
+        if (_group.PendingCount >= expected)
         {
-            expected = _previousRoundSize;
-            if (_pending.Count >= expected)
-            {
-                return;
-            }
+            return;
         }
 
         long start = Stopwatch.GetTimestamp();
@@ -102,27 +84,16 @@ public sealed class EnqueueGroupCommit
         while (Stopwatch.GetElapsedTime(start) < MaxWaitForCompany)
         {
             spin.SpinOnce(sleep1Threshold: -1);
-            lock (_lock)
+            if (_group.PendingCount >= expected)
             {
-                if (_pending.Count >= expected)
-                {
-                    return;
-                }
+                return;
             }
         }
     }
 
-    private void LeadRound()
+    private void LeadRound(List<Member> round)
     {
-        WaitForCompany();
-        List<Member> round;
-        lock (_lock)
-        {
-            round = [.. _pending];
-            _pending.Clear();
-            _previousRoundSize = round.Count;
-        }
-
+        Volatile.Write(ref _previousRoundSize, round.Count);
         Interlocked.Increment(ref _rounds);
         try
         {
@@ -130,36 +101,12 @@ public sealed class EnqueueGroupCommit
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Anything unforeseen fails the round's members instead of stranding the group with a
-            // leader that never hands over; the next enqueue leads afresh.
             foreach (var member in round)
             {
                 member.Error ??= ex;
                 member.File.Dispose();
             }
         }
-
-        Member? next = null;
-        lock (_lock)
-        {
-            if (_pending.Count > 0)
-            {
-                next = _pending[0];
-            }
-            else
-            {
-                _leaderActive = false;
-            }
-        }
-
-        foreach (var member in round)
-        {
-            // TrySet: the member that was handed this round's lead had its turn set already.
-            member.Turn.TrySetResult(true);
-        }
-
-        // Handing over (rather than leading again) lets this caller return at once.
-        next?.Turn.SetResult(false);
     }
 
     private void Commit(List<Member> round)
@@ -226,14 +173,8 @@ public sealed class EnqueueGroupCommit
         }
     }
 
-    private sealed class Member(PendingFile file)
+    private sealed class Member(PendingFile file) : CommitGroupMember
     {
         public PendingFile File { get; } = file;
-
-        public Exception? Error { get; set; }
-
-        // true: its round is done (see Error); false: lead the next round. Continuations run on the
-        // pool, not inside the leader's fsyncs.
-        public TaskCompletionSource<bool> Turn { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -84,5 +84,6 @@ public sealed class FileQueueBackend : IQueueBackend
         Slice = slice,
         SliceCount = sliceCount,
         Fsync = settings.Fsync,
+        Commit = _configuration.QueueBackend.Commit,
     };
 }

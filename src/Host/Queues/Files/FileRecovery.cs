@@ -3,6 +3,7 @@ using RunnerHost.Messages;
 using RunnerHost.Queues;
 
 using RunnerHost.Host.IO;
+using RunnerHost.Host.Queues.Files.Journal;
 
 namespace RunnerHost.Host.Queues.Files;
 
@@ -21,6 +22,13 @@ internal sealed class FileRecovery(FileSwitchboardOptions options, FileQueueList
 
     public void Recover(CancellationToken cancellationToken)
     {
+        // The journal first: what it writes back is then listed, restored and checked like any entry.
+        int replayed = new JournalReplay(options.Directory, options.Name, logger, time).Replay(cancellationToken);
+        if (replayed > 0)
+        {
+            signal();
+        }
+
         // Listing the ready entries quarantines those whose names no reader accepts, before anyone works on the slice.
         _ = listing.List(QueueDirectoryScan.ReadyExtension);
         int restored = 0, preserved = 0;

@@ -20,4 +20,7 @@ public sealed record FileSwitchboardOptions
 
     /// <summary>Whether enqueues are made durable (fsync of file and directory). Off only for tests and benchmarks.</summary>
     public bool Fsync { get; init; } = true;
+
+    /// <summary>How a durable enqueue is made durable (<c>[queues] commit</c>); ignored without <see cref="Fsync"/>.</summary>
+    public QueueCommit Commit { get; init; } = QueueCommit.Journal;
 }

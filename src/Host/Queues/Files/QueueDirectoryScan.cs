@@ -60,6 +60,9 @@ public static class QueueDirectoryScan
     /// <summary>The unshunt journal as versions before contract 2 kept it in the shunt directory (now in <c>$var_dir</c>); not a stray.</summary>
     public const string ReplayJournalName = "replayed.journal";
 
+    /// <summary>The enqueue journal's directory in a queue directory (<c>[queues] commit: journal</c>); not a stray.</summary>
+    public const string JournalDirectoryName = ".journal";
+
     /// <summary>Lists and classifies <paramref name="directory"/>; empty when it does not exist or cannot be read.</summary>
     /// <param name="directory">The queue directory.</param>
     /// <param name="isBadDirectory">True for the bad directory, whose entries are <c>.psv</c> files.</param>
@@ -84,6 +87,11 @@ public static class QueueDirectoryScan
         string extension = Path.GetExtension(fileName);
         if (isDirectory)
         {
+            if (fileName == JournalDirectoryName && !isBadDirectory)
+            {
+                return new ScannedName(fileName, ScannedKind.Housekeeping, fileName, null, null);
+            }
+
             return Stray(fileName, "a directory, not a queue entry");
         }
 

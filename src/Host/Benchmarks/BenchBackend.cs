@@ -15,7 +15,7 @@ public sealed record BenchBackend
     public bool Fsync { get; init; } = true;
 
     /// <summary>File back end: <c>[queues] commit</c>.</summary>
-    public Queues.Files.QueueCommit Commit { get; init; } = Queues.Files.QueueCommit.Journal;
+    public Queues.QueueCommit Commit { get; init; } = Queues.QueueCommit.Journal;
 
     /// <summary>JetStream: the servers; null = a throw-away server (or cluster) started for the run.</summary>
     public IReadOnlyList<string>? Servers { get; init; }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Benchmarks;
-using RunnerHost.Host.Queues.Files;
+using RunnerHost.Host.Queues;
 
 namespace RunnerHost.Host.Cli;
 

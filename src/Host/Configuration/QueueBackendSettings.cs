@@ -54,7 +54,7 @@ public sealed partial record QueueBackendSettings
     public TimeSpan DuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How the file back end makes an enqueue durable: a journal record and one fdatasync, or fsyncs of file and directory.</summary>
-    public Queues.Files.QueueCommit Commit { get; init; } = Queues.Files.QueueCommit.Journal;
+    public Queues.QueueCommit Commit { get; init; } = Queues.QueueCommit.Journal;
 
     /// <summary>The longest an enqueue waits for the server's acknowledgement.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(5);
@@ -86,8 +86,8 @@ public sealed partial record QueueBackendSettings
             };
             var commit = (raw.GetString("commit") ?? "journal").Trim().ToLowerInvariant() switch
             {
-                "journal" or "" => Queues.Files.QueueCommit.Journal,
-                "fsync" => Queues.Files.QueueCommit.Fsync,
+                "journal" or "" => Queues.QueueCommit.Journal,
+                "fsync" => Queues.QueueCommit.Fsync,
                 var other => throw Invalid("commit", $"'{other}' is not a commit mode (journal or fsync)"),
             };
             var settings = new QueueBackendSettings { Backend = backend, Commit = commit };

@@ -56,7 +56,7 @@ public sealed class LoggingTests
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         string log = await File.ReadAllTextAsync(_log);
         Assert.That(log, Does.Contain("uncaught runner exception"));
-        Assert.That(log, Does.Contain("at RunnerHost.Plugins.Archive.MaildirArchiveRunner.ProcessMessageAsync"));
+        Assert.That(log, Does.Contain("at RunnerHost.Plugins.Archive.MaildirArchiveRunner.ProcessEntryAsync"));
         Assert.That(log, Does.Contain("SHUNTING"));
     }
 

@@ -107,15 +107,31 @@ public sealed class CommandsOnJetStreamTests
         Assert.That(metrics.Stdout, Does.Contain("runnerhost_queue_depth{queue=\"archive\""), metrics.ToString());
     }
 
+    [Test]
+    public async Task An_entry_whose_id_is_centuries_ahead_is_preserved_to_bad_not_processed()
+    {
+        // Sound content under an id dated 9999, published by hand: the consumer path applies the same bound as the file back end.
+        string farFuture = await PublishDamagedAsync(QueueFileName.ToUnixSeconds(new DateTimeOffset(9999, 1, 1, 0, 0, 0, TimeSpan.Zero)), torn: false);
+        var pass = await RunAsync(null, "runner", "--runner", "archive", "--once");
+        Assert.That(pass.ExitCode, Is.Zero, pass.ToString());
+
+        var listed = await RunAsync(null, "bad", "list");
+        Assert.That(listed.Stdout, Does.Contain(farFuture).And.Contain("now + 100 years"), listed.ToString());
+        Assert.That(Directory.Exists(Path.Combine(_blocker, "test.example.com", "new")) ? Directory.GetFiles(Path.Combine(_blocker, "test.example.com", "new")) : [], Is.Empty, "not archived");
+    }
+
     // A torn entry, as a disk or a bug could leave it, stored straight into the archive queue's stream.
-    private async Task<string> PublishDamagedAsync()
+    private async Task<string> PublishDamagedAsync() => await PublishDamagedAsync(QueueFileName.ToUnixSeconds(DateTimeOffset.UtcNow), torn: true);
+
+    private async Task<string> PublishDamagedAsync(double time, bool torn)
     {
         var stack = ConfigurationStack.Load(_config);
         using var services = new HostServices(stack.Build(), NullLoggerFactory.Instance);
         var store = ((JetStreamQueueBackend)services.Backend).Store;
         byte[] entry = QueueFileFormat.Encode(new RunnerHost.Messages.MessageData { ListId = "test.example.com" }, "From: a@example.com\r\n\r\nbody\r\n"u8);
-        string id = QueueFileName.Create(entry, "test.example.com", QueueFileName.ToUnixSeconds(DateTimeOffset.UtcNow));
-        await store.PublishAsync("archive", store.Names.Subject("archive", EntryPlace.Ready, id, QueueFileName.Parse(id).Digest), entry[..^10], id, null, CancellationToken.None);
+        string id = QueueFileName.Create(entry, "test.example.com", time);
+        string digest = id[(id.IndexOf('+', StringComparison.Ordinal) + 1)..];
+        await store.PublishAsync("archive", store.Names.Subject("archive", EntryPlace.Ready, id, digest), torn ? entry[..^10] : entry, id, null, CancellationToken.None);
         return id;
     }
 

@@ -42,7 +42,7 @@ public sealed class ShuntWorkflowTests
         Assert.That(shown.ExitCode, Is.Zero, shown.ToString());
         Assert.That(shown.Stdout, Does.Contain("[----- error -----]\ntype    : System.IO.DirectoryNotFoundException\n"));
         Assert.That(shown.Stdout, Does.Contain("runner  : archive\n"));
-        Assert.That(shown.Stdout, Does.Contain("MaildirArchiveRunner.ProcessMessageAsync"), "the stack is recorded");
+        Assert.That(shown.Stdout, Does.Contain("MaildirArchiveRunner.ProcessEntryAsync"), "the stack is recorded");
         Assert.That(shown.Stdout, Does.Contain("Subject: stuck\n"));
 
         // The operator fixes the cause and replays the message into its queue.

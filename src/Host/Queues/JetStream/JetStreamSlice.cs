@@ -278,9 +278,17 @@ public sealed class JetStreamSlice : IOwnedQueueSlice
             : 0;
         int attempt = (int)Math.Clamp(delivered - uncounted, 1, int.MaxValue);
         byte[] data = delivery.Data ?? [];
-        if (!_context.Store.Names.TryParseSubject(QueueName, delivery.Subject, out _, out string id) || !QueueFileName.TryParse(id, out _, out _))
+        if (!_context.Store.Names.TryParseSubject(QueueName, delivery.Subject, out _, out string id))
         {
             await PreserveAndAckAsync(delivery, id.Length > 0 ? id : delivery.Subject, data, $"unreadable: the subject {delivery.Subject} names no entry", damaged: true).ConfigureAwait(false);
+            return null;
+        }
+
+        // The same bound as the file back end and this back end's later-scan: a far-future or garbage id is
+        // preserved with the reason, never processed as if it were sound.
+        if (!QueueFileName.TryParse(id, _context.Clock.GetUtcNow(), out _, out string? nameProblem))
+        {
+            await PreserveAndAckAsync(delivery, id, data, $"unreadable: the subject {delivery.Subject} names no valid entry: {nameProblem}", damaged: true).ConfigureAwait(false);
             return null;
         }
 

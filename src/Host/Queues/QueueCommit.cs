@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Host.Queues;
 
 /// <summary>How the file back end makes an enqueue durable (<c>[queues] commit</c>, docs/queue-format.md).</summary>
 public enum QueueCommit

@@ -11,6 +11,7 @@ using RunnerHost.Lists;
 using RunnerHost.Operations;
 using RunnerHost.Plugins.Rest.Dashboard;
 using RunnerHost.Plugins.Rest.Endpoints;
+using RunnerHost.Plugins.Rest.Health;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Plugins.Rest;
@@ -53,6 +54,7 @@ internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQu
         var throughput = new ThroughputHistory(metrics, clock);
         builder.Services.AddSingleton(throughput);
         DashboardServices.Add(builder.Services);
+        HealthChecks.Add(builder.Services);
 
         var app = builder.Build();
         app.UseStatusCodePages();
@@ -60,7 +62,7 @@ internal sealed class RestServer(RestOptions options, IQueueRegistry queues, IQu
         // a temporary condition: 503 tells a client to try again, where 500 would blame the request.
         app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ex => ex is IOException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError });
         DashboardServices.Use(app);
-        HealthEndpoints.Map(app);
+        HealthChecks.Map(app);
         RunnerEndpoints.Map(app);
         QueueEndpoints.Map(app);
         ShuntEndpoints.Map(app);

@@ -45,7 +45,8 @@ internal static class MasterStatusFile
         string path = Path.Combine(varDir, "master.status.json");
         using var document = await TryReadAsync(path, cancellationToken).ConfigureAwait(false);
         if (document?.RootElement is not { ValueKind: JsonValueKind.Object } root
-            || !root.TryGetProperty("masterPid", out var pidElement) || !pidElement.TryGetInt32(out int pid)
+            // TryGetInt32 throws on a non-number, so the kind is checked first (Int); a pid is positive.
+            || Int(root, "masterPid") is not { } pid || pid <= 0
             || !IsAlive(pid))
         {
             return new MasterView(false, null, null, null, false, [], $"The master is not running ({path} is absent or stale); start it with 'runner-host start'.");

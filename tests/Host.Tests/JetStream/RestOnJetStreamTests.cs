@@ -40,6 +40,7 @@ public sealed class RestOnJetStreamTests
         Assert.That(down, Does.Contain("class=\"banner error\"").And.Contain("Queue in cannot be read: "), down);
         var ready = await (await rest.GetAsync("/health/ready")).Content.ReadAsStringAsync();
         Assert.That(ready, Does.Contain("unreachable").Or.Contain("lost"), ready);
+        Assert.That(ready, Does.Contain("\"name\":\"queues\",\"status\":\"Unhealthy\""), "the failing check is named");
         var refused = await rest.InjectAsync("in", "From: a@example.com\r\nSubject: refused\r\n\r\nbody\r\n");
         Assert.That(refused.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable), "never 201 without the server's acknowledgement");
         Assert.That(await refused.Content.ReadAsStringAsync(), Does.Contain("Cannot store now").And.Contain("queue back end"), "the reason is in the problem detail");

@@ -27,6 +27,7 @@ public sealed partial class RestApiTests
         Assert.That(live.GetProperty("status").GetString(), Is.EqualTo("live"));
         var ready = await GetJsonAsync("/health/ready", HttpStatusCode.OK);
         Assert.That(ready.GetProperty("status").GetString(), Is.EqualTo("ready"));
+        Assert.That(ready.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()), Is.EquivalentTo(new[] { "var_dir", "queues", "slices" }));
     }
 
     [Test]
@@ -241,6 +242,9 @@ public sealed partial class RestApiTests
     {
         Directory.Delete(_rest.VarDir, recursive: true);
         await AssertProblemAsync(await _rest.Client.GetAsync("/health/ready"), HttpStatusCode.ServiceUnavailable, "Not ready");
+        var ready = await ReadyResponse.GetAsync(_rest.Client);
+        Assert.That(ready.Checks["var_dir"].Status, Is.EqualTo("Unhealthy"), ready.Body);
+        Assert.That(ready.Body, Does.Contain("\"detail\":\"var_dir: var_dir ("));
         Assert.That((await _rest.Client.GetAsync("/health/live")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 

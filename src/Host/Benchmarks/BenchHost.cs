@@ -118,7 +118,7 @@ public sealed class BenchHost : IAsyncDisposable
     {
         if (backend.Kind != QueueBackendKind.JetStream)
         {
-            return $"[queues]\ncommit: {(backend.Commit == Queues.Files.QueueCommit.Fsync ? "fsync" : "journal")}\n";
+            return $"[queues]\ncommit: {(backend.Commit == Queues.QueueCommit.Fsync ? "fsync" : "journal")}\n";
         }
 
         if (backend.Servers is not { Count: > 0 } servers)

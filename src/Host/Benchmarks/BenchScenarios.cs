@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Configuration;
+using RunnerHost.Host.Queues;
 using RunnerHost.Host.Queues.Files;
 
 namespace RunnerHost.Host.Benchmarks;

@@ -406,6 +406,7 @@ def check(name, value, ok, target, context=""):
     checks.append(ok)
     print(f"  {'MET ' if ok else 'MISS'} {name:<58} {value:>8.2f}   target {target}{context}")
 r = rh1["msgs_per_s"] / mm["msgs_per_s"]; check("durable 1 producer / Mailman switchboard", r, r >= 3, ">= 3",
+    f"   (C floor of the journal commit: {floor_j['msgs_per_s'] / mm['msgs_per_s']:.2f}; of the fsync commit: {group1['msgs_per_s'] / mm['msgs_per_s']:.2f})" if floor_j else
     f"   (its C floor: {group1['msgs_per_s'] / mm['msgs_per_s']:.2f})")
 r = rh8["msgs_per_s"] / floor_f["msgs_per_s"]; check("durable 8 producers / floor write+fsync+rename", r, r >= 2, ">= 2",
     f"   (its C floor: {group8['msgs_per_s'] / floor_f['msgs_per_s']:.2f})")

@@ -54,8 +54,11 @@ public sealed class TestPluginBuilder
     [OneTimeSetUp]
     public Task BuildPluginsAsync() => _built.Value;
 
-    [OneTimeTearDown]
-    public void DeleteBuildOutput()
+    /// <summary>
+    /// Deletes the built plugins; called once every test of the assembly ran (<see cref="TestPluginsTeardown"/>),
+    /// not when this namespace's tests end: fixtures elsewhere (Dashboard, Rest, JetStream) use them too.
+    /// </summary>
+    public static void DeleteBuildOutput()
     {
         if (_built.IsValueCreated && _built.Value.IsCompletedSuccessfully)
         {

@@ -1,42 +1,42 @@
+using Autofac.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
+using RunnerHost.Host.Supervision;
 
 namespace RunnerHost.Host.Cli;
 
-/// <summary>What every command needs: the configuration, logging and host services, with errors turned into one line and an exit code.</summary>
+/// <summary>
+/// What every command needs: the configuration, logging and host services (composed by
+/// <see cref="HostComposition"/>, as in a runner process), with errors turned into one line and an exit code.
+/// </summary>
 public sealed class CommandEnvironment : IDisposable
 {
     private readonly LogSetup _logging;
-    private readonly RunnerMetrics? _metrics;
-    private readonly MetricsFileWriter? _metricsWriter;
-    private readonly PluginListManager? _pluginLists;
+    private readonly AutofacServiceProvider _container;
+    private readonly ProcessSignals? _signals;
 
-    private CommandEnvironment(HostConfiguration configuration, LogSetup logging, LogIdentity identity)
+    private CommandEnvironment(HostConfiguration configuration, LogSetup logging, bool handleSignals)
     {
         Configuration = configuration;
         _logging = logging;
-        LoggerFactory = logging.LoggerFactory;
-        Services = new HostServices(configuration, LoggerFactory);
-        _pluginLists = PluginListManager.Load(configuration, LoggerFactory, Services.Clock);
-        if (_pluginLists is not null)
+        _container = HostComposition.BuildProvider(new ServiceCollection().AddRunnerHost(configuration, logging));
+        try
         {
-            Services.UseListManager(_pluginLists.Manager);
+            LoggerFactory = _container.GetRequiredService<ILoggerFactory>();
+            Services = HostComposition.ResolveHostServices(_container);
+        }
+        catch
+        {
+            _container.Dispose();
+            throw;
         }
 
-        if (identity.Runner is not null)
-        {
-            // Runner processes count their entries and leave the counters for `runner-host metrics`.
-            _metrics = new RunnerMetrics();
-            Services.Outcomes = _metrics;
-            string file = $"{identity.Runner}-{identity.Slice?.Replace('/', '-')}.prom";
-            _metricsWriter = new MetricsFileWriter(
-                Path.Combine(MetricsFileWriter.DirectoryOf(configuration.Paths.VarDir), file),
-                LoggerFactory.CreateLogger("RunnerHost.Metrics"),
-                RunnerMetrics.MeterName);
-        }
+        // A log rotation's SIGHUP reopens the log and never ends a command; TERM/INT keep their default.
+        _signals = handleSignals ? new ProcessSignals(onStop: null, onHangup: logging.Reopen) : null;
     }
 
     public HostConfiguration Configuration { get; }
@@ -44,6 +44,9 @@ public sealed class CommandEnvironment : IDisposable
     public ILoggerFactory LoggerFactory { get; }
 
     public HostServices Services { get; }
+
+    /// <summary>Reopens this process's log file (the master's SIGHUP, which its own signal handler takes).</summary>
+    public void ReopenLogs() => _logging.Reopen();
 
     /// <summary>
     /// Loads the configuration, checks the directories of <c>[paths]</c> for <paramref name="access"/>, sets up
@@ -53,19 +56,28 @@ public sealed class CommandEnvironment : IDisposable
     /// <param name="access">Whether the command writes under var_dir (then the directories are created when missing).</param>
     /// <param name="minimumLevel">The least level logged; configuration warnings are always shown.</param>
     /// <param name="reportWarnings">False in a runner the master started: the master has shown them already.</param>
+    /// <param name="handleSignals">False for a command that handles its signals itself (the master).</param>
     /// <exception cref="ConfigurationException">The configuration is invalid or a directory is not usable: one line, exit 3.</exception>
-    public static CommandEnvironment Open(string? configFile, VarAccess access, LogLevel minimumLevel = LogLevel.Information, bool reportWarnings = true)
+    public static CommandEnvironment Open(string? configFile, VarAccess access, LogLevel minimumLevel = LogLevel.Information, bool reportWarnings = true, bool handleSignals = true)
     {
         var configuration = ConfigurationStack.Load(configFile).Build();
         HostDirectories.Check(configuration.Paths, access);
 
         // Logs go to $log_dir/runner-host.log and to stderr, so that command output on stdout stays machine-readable.
         // A reading command creates nothing: it writes the log file only where one may already be written.
-        var identity = LogIdentity.Current();
         string logDirectory = configuration.Paths.LogDir;
         bool logToFile = access == VarAccess.ReadWrite || HostDirectories.CanAppend(Path.Combine(logDirectory, LogSetup.FileName));
-        var logging = new LogSetup(logToFile ? logDirectory : null, minimumLevel, identity);
-        var environment = new CommandEnvironment(configuration, logging, identity);
+        var logging = new LogSetup(logToFile ? logDirectory : null, minimumLevel, LogIdentity.Current());
+        CommandEnvironment environment;
+        try
+        {
+            environment = new CommandEnvironment(configuration, logging, handleSignals);
+        }
+        catch
+        {
+            logging.Dispose();
+            throw;
+        }
         if (reportWarnings)
         {
             var logger = environment.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
@@ -111,11 +123,9 @@ public sealed class CommandEnvironment : IDisposable
 
     public void Dispose()
     {
-        // Last counters first, while the meter still exists.
-        _metricsWriter?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        _metrics?.Dispose();
-        Services.Dispose();
-        _pluginLists?.Dispose();
+        _signals?.Dispose();
+        // The host services, the list manager plugin and the logger factory; then the log file itself.
+        _container.Dispose();
         _logging.Dispose();
     }
 }

@@ -56,8 +56,9 @@ public static class StartCommand
             Posix.RedirectOutput(paths.LogFile);
         }
 
-        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadWrite);
-        var master = new Master(environment.Services, new MasterOptions(exitOnFailure));
+        // The master handles its signals itself, HUP included (its own log, then the runners').
+        using var environment = CommandEnvironment.Open(configFile, VarAccess.ReadWrite, handleSignals: false);
+        var master = new Master(environment.Services, new MasterOptions(exitOnFailure, environment.ReopenLogs));
         return await master.RunAsync(null, cancellationToken).ConfigureAwait(false);
     }
 

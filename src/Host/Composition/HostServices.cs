@@ -73,6 +73,13 @@ public sealed class HostServices : IDisposable
     /// <summary>What <c>runner-host metrics</c> prints, as a service.</summary>
     public IMetricsExporter Metrics { get; }
 
+    /// <summary>
+    /// The process's container (<see cref="HostComposition"/>), under which runners' scopes are begun; null when
+    /// these services are used on their own (the testing package, tests), and each plugin generation then
+    /// builds a container of its own.
+    /// </summary>
+    public Autofac.ILifetimeScope? Root { get; init; }
+
     /// <summary>Told of every entry a runner of this process finished; the command environment sets it to count them (src/Host/Diagnostics).</summary>
     public IEntryOutcomes? Outcomes { get; set; }
 

@@ -11,7 +11,9 @@ namespace RunnerHost.Host.Composition;
 /// A list manager from a plugin, replacing the <c>[list.NAME]</c> sections when <c>[lists] manager</c>
 /// names its type. Its constructor may take <c>ILogger&lt;T&gt;</c>, <see cref="TimeProvider"/>, the
 /// <c>[lists]</c> values as <c>IReadOnlyDictionary&lt;string, string&gt;</c>, and the configured manager as
-/// <c>[KeyFilter("configured")] IListManager</c> to extend it. Owns its plugin catalog and scope.
+/// <c>[KeyFilter("configured")] IListManager</c> to extend it. Built in a scope of the process's one
+/// container, bound to the plugin's load context; owns that scope and its plugin catalog (loaded once and
+/// never reloaded, unlike a runner's, so it is not shared with them).
 /// </summary>
 public sealed class PluginListManager : IDisposable
 {
@@ -19,13 +21,11 @@ public sealed class PluginListManager : IDisposable
     public const string ConfiguredKey = "configured";
 
     private readonly PluginCatalog _catalog;
-    private readonly IContainer _root;
     private readonly ILifetimeScope _scope;
 
-    private PluginListManager(PluginCatalog catalog, IContainer root, ILifetimeScope scope, IListManager manager)
+    private PluginListManager(PluginCatalog catalog, ILifetimeScope scope, IListManager manager)
     {
         _catalog = catalog;
-        _root = root;
         _scope = scope;
         Manager = manager;
     }
@@ -34,9 +34,12 @@ public sealed class PluginListManager : IDisposable
 
     /// <summary>Loads the configured list manager; null when the configuration names none.</summary>
     /// <exception cref="RunnerCreationException">The type cannot be found or created; one line naming file and line.</exception>
-    public static PluginListManager? Load(HostConfiguration configuration, ILoggerFactory loggerFactory, TimeProvider clock)
+    /// <param name="configuration">The host's configuration.</param>
+    /// <param name="root">The process's container: its <see cref="ILoggerFactory"/> and <see cref="TimeProvider"/> serve the manager.</param>
+    public static PluginListManager? Load(HostConfiguration configuration, ILifetimeScope root)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(root);
         if (configuration.ListManager is not { } settings)
         {
             return null;
@@ -58,7 +61,7 @@ public sealed class PluginListManager : IDisposable
         try
         {
             // Only the plugins that may define the manager's type.
-            catalog = new PluginCatalog(configuration.Paths.PluginDir, loggerFactory, snapshots: null, name);
+            catalog = new PluginCatalog(configuration.Paths.PluginDir, root.Resolve<ILoggerFactory>(), snapshots: null, name);
         }
         catch (PluginException ex)
         {
@@ -85,14 +88,10 @@ public sealed class PluginListManager : IDisposable
         }
 
         var (plugin, type) = matches[0];
-        var builder = new ContainerBuilder();
-        builder.RegisterInstance(loggerFactory).ExternallyOwned();
-        builder.RegisterInstance(clock).ExternallyOwned();
-        builder.RegisterInstance(configuration.Lists).Keyed<IListManager>(ConfiguredKey).ExternallyOwned();
-        builder.RegisterInstance(settings.Values).As<IReadOnlyDictionary<string, string>>().ExternallyOwned();
-        var root = builder.Build();
         var scope = root.BeginLoadContextLifetimeScope(plugin.LoadContext!, b =>
         {
+            b.RegisterInstance(configuration.Lists).Keyed<IListManager>(ConfiguredKey).ExternallyOwned();
+            b.RegisterInstance(settings.Values).As<IReadOnlyDictionary<string, string>>().ExternallyOwned();
             // Closed over the plugin's types inside its own scope, so the load context is not pinned by the root.
             b.RegisterGeneric(typeof(Logger<>)).As(typeof(ILogger<>));
             b.RegisterAssemblyModules(plugin.Assembly!);
@@ -100,12 +99,11 @@ public sealed class PluginListManager : IDisposable
         });
         try
         {
-            return new PluginListManager(catalog, root, scope, scope.Resolve<IListManager>());
+            return new PluginListManager(catalog, scope, scope.Resolve<IListManager>());
         }
         catch (Exception ex) when (ex is Autofac.Core.DependencyResolutionException)
         {
             scope.Dispose();
-            root.Dispose();
             catalog.Dispose();
             var cause = ex;
             while (cause.InnerException is { } inner)
@@ -120,7 +118,6 @@ public sealed class PluginListManager : IDisposable
     public void Dispose()
     {
         _scope.Dispose();
-        _root.Dispose();
         _catalog.Dispose();
     }
 }

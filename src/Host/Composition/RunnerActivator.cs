@@ -9,14 +9,16 @@ namespace RunnerHost.Host.Composition;
 /// <summary>
 /// Creates runners from plugins: resolves a section's <c>class</c> among the loaded plugins and builds
 /// the runner in a lifetime scope tied to the plugin's load context, so a stopped runner's plugin can
-/// be collected. The root container holds only host services (no open generics over plugin types:
-/// those would pin load contexts, see docs/plugins.md).
+/// be collected. In a host process the runner scopes are begun under the process's one container
+/// (<see cref="HostServices.Root"/>), through a scope of this generation that adds its plugin directory;
+/// used on its own (tests, the testing package) it builds a container of host services. Neither holds open
+/// generics over plugin types: those would pin load contexts (docs/plugins.md).
 /// </summary>
 public sealed class RunnerActivator : IAsyncDisposable
 {
     private readonly HostServices _services;
     private readonly RunnerTypeIndex _types;
-    private readonly IContainer _root;
+    private readonly ILifetimeScope _root;
     private readonly ILogger _configurationLogger;
 
     public RunnerActivator(HostServices services, PluginCatalog catalog)
@@ -26,11 +28,20 @@ public sealed class RunnerActivator : IAsyncDisposable
         _services = services;
         _types = new RunnerTypeIndex(catalog);
         _configurationLogger = services.LoggerFactory.CreateLogger(HostConfiguration.LogCategory);
-        var builder = new ContainerBuilder();
-        // Host operations a plugin runner's constructor may take (docs/plugins.md, "host services").
-        RunnerRegistrations.AddHostServices(builder, services);
-        builder.RegisterInstance<RunnerHost.Operations.IPluginDirectory>(new CatalogPluginDirectory(catalog));
-        _root = builder.Build();
+        var directory = new CatalogPluginDirectory(catalog);
+        if (services.Root is { } processRoot)
+        {
+            // The catalog is the host's own type: a plain child scope pins no plugin.
+            _root = processRoot.BeginLifetimeScope(builder => builder.RegisterInstance<RunnerHost.Operations.IPluginDirectory>(directory));
+        }
+        else
+        {
+            var builder = new ContainerBuilder();
+            // Host operations a plugin runner's constructor may take (docs/plugins.md, "host services").
+            RunnerRegistrations.AddHostServices(builder, services);
+            builder.RegisterInstance<RunnerHost.Operations.IPluginDirectory>(directory);
+            _root = builder.Build();
+        }
     }
 
     /// <summary>Creates the runner of one slice; dispose the result after the runner stopped.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Configuration;
 using Serilog;
@@ -9,8 +8,10 @@ namespace RunnerHost.Host.Diagnostics;
 
 /// <summary>
 /// The process's logging: Serilog behind Microsoft.Extensions.Logging, to <c>$log_dir/runner-host.log</c>
-/// (reopened on SIGHUP; created 0640) and to stderr. Every line names the runner slice or command and the pid.
-/// Configuration warnings (<see cref="HostConfiguration.LogCategory"/>) pass at any minimum level.
+/// (reopened on SIGHUP by the process's one signal handler, see <see cref="Supervision.ProcessSignals"/>; created
+/// 0640) and to stderr. Every line names the runner slice or command and the pid. Configuration warnings
+/// (<see cref="HostConfiguration.LogCategory"/>) pass at any minimum level. The same setup feeds a Generic Host's
+/// logging builder (<see cref="AddTo"/>) and a command's own factory (<see cref="LoggerFactory"/>).
 /// </summary>
 public sealed class LogSetup : IDisposable
 {
@@ -20,7 +21,9 @@ public sealed class LogSetup : IDisposable
     public const string Template =
         "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} {Level:u3} {Source}[{ProcessId}] {SourceContext}: {Message:lj}{NewLine}{Exception}";
 
-    private readonly PosixSignalRegistration? _onHangup;
+    private readonly Serilog.Core.Logger _logger;
+    private readonly LogLevel _minimumLevel;
+    private readonly Lazy<ILoggerFactory> _loggerFactory;
 
     /// <param name="logDirectory">The directory of the log file; null logs to stderr only (a reading command where the file cannot be written).</param>
     /// <param name="minimumLevel">The least level logged (configuration warnings excepted).</param>
@@ -52,39 +55,47 @@ public sealed class LogSetup : IDisposable
                 outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture);
         }
 
-        var logger = configuration.CreateLogger();
-        // Serilog passes warnings and above; these filters apply the minimum level, except to configuration warnings.
-        LoggerFactory = Microsoft.Extensions.Logging.LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(minimumLevel)
-            .AddFilter(HostConfiguration.LogCategory, minimumLevel < LogLevel.Warning ? minimumLevel : LogLevel.Warning)
-            .AddSerilog(logger, dispose: true));
-        if (!OperatingSystem.IsWindows())
-        {
-            _onHangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnHangup);
-        }
+        _logger = configuration.CreateLogger();
+        _minimumLevel = minimumLevel;
+        _loggerFactory = new Lazy<ILoggerFactory>(() => Microsoft.Extensions.Logging.LoggerFactory.Create(AddTo));
     }
 
-    public ILoggerFactory LoggerFactory { get; }
+    /// <summary>A factory of this setup's own, for processes without a Generic Host (commands, the master).</summary>
+    public ILoggerFactory LoggerFactory => _loggerFactory.Value;
+
+    /// <summary>Adds this setup to a logging builder: the minimum level, the configuration-warnings exception, Serilog.</summary>
+    public void AddTo(ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        // Serilog passes warnings and above; these filters apply the minimum level, except to configuration warnings.
+        logging
+            .SetMinimumLevel(_minimumLevel)
+            .AddFilter(HostConfiguration.LogCategory, _minimumLevel < LogLevel.Warning ? _minimumLevel : LogLevel.Warning)
+            .AddSerilog(_logger, dispose: false);
+    }
 
     /// <summary>The log file, or null when this process logs to stderr only.</summary>
     public ReopenableFileSink? FileSink { get; }
 
-    public void Dispose()
+    /// <summary>Reopens the log file (after logrotate moved it; SIGHUP, <c>runner-host reopen</c>).</summary>
+    public void Reopen()
     {
-        _onHangup?.Dispose();
-        LoggerFactory.Dispose();
-        FileSink?.Dispose();
-    }
-
-    private void OnHangup(PosixSignalContext context)
-    {
-        // SIGHUP means "reopen the logs" (logrotate, runner-host reopen), never "exit".
-        context.Cancel = true;
         if (FileSink is { } sink)
         {
             sink.Reopen();
-            LoggerFactory.CreateLogger("RunnerHost.Logging").LogInformation("Reopened log file {Path} on SIGHUP", sink.Path);
+            _logger.ForContext("SourceContext", "RunnerHost.Logging").Information("Reopened log file {Path} on SIGHUP", sink.Path);
         }
+    }
+
+    public void Dispose()
+    {
+        if (_loggerFactory.IsValueCreated)
+        {
+            _loggerFactory.Value.Dispose();
+        }
+
+        _logger.Dispose();
+        FileSink?.Dispose();
     }
 
     private static LogEventLevel ToSerilog(LogLevel level) => level switch

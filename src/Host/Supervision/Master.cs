@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
@@ -10,7 +9,9 @@ using RunnerHost.Host.Supervision.Systemd;
 namespace RunnerHost.Host.Supervision;
 
 /// <summary>Options of <c>runner-host start</c> that shape the master's behaviour.</summary>
-public sealed record MasterOptions(bool ExitOnFailure);
+/// <param name="ExitOnFailure">Stop every runner when one slice fails for good.</param>
+/// <param name="ReopenOwnLogs">What SIGHUP does to the master's own log file, besides forwarding it to the runners.</param>
+public sealed record MasterOptions(bool ExitOnFailure, Action? ReopenOwnLogs = null);
 
 /// <summary>
 /// The master: holds the single-master lock, starts every <c>start: yes</c> runner's slices under one
@@ -132,27 +133,24 @@ public sealed class Master
             }
         };
 
-        void OnStop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            _logger.LogInformation("Master caught {Signal}; stopping every runner", context.Signal);
-            shutdown.Cancel();
-        }
-
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
-        using var onHup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-        {
-            context.Cancel = true;
-            _logger.LogInformation("Master caught SIGHUP; forwarding it to the runners (log reopen)");
-            supervisor.ReopenAll();
-        });
-        using var onUsr1 = PosixSignalRegistration.Create((PosixSignal)Posix.SigUsr1, context =>
-        {
-            context.Cancel = true;
-            _logger.LogInformation("Master caught SIGUSR1; restarting every runner (not counted against restart budgets)");
-            supervisor.RestartAll();
-        });
+        // Every signal the master handles, in one place (TERM/INT stop, HUP reopen and forward, USR1 restart).
+        using var signals = new ProcessSignals(
+            onStop: signal =>
+            {
+                _logger.LogInformation("Master caught {Signal}; stopping every runner", signal);
+                shutdown.Cancel();
+            },
+            onHangup: () =>
+            {
+                _options.ReopenOwnLogs?.Invoke();
+                _logger.LogInformation("Master caught SIGHUP; forwarding it to the runners (log reopen)");
+                supervisor.ReopenAll();
+            },
+            onUser1: () =>
+            {
+                _logger.LogInformation("Master caught SIGUSR1; restarting every runner (not counted against restart budgets)");
+                supervisor.RestartAll();
+            });
 
         _logger.LogInformation("Master started (pid {Pid}): {Count} slices of {Runners} runners", Environment.ProcessId, slices.Count, runners.Count);
         await supervisor.RunAsync(shutdown.Token).ConfigureAwait(false);

@@ -201,14 +201,15 @@ fi
 if [ "$BENCH_ONLY" != switchboard ]; then echo "mailman3 $(dpkg-query -W -f='${Version}' mailman3)" >&2; fi
 
 # --- builds --------------------------------------------------------------------------------------
-echo "== building RunnerHost (Release) and the C floor" >&2
-dotnet build -c Release "$root/src/Host" -v quiet -nologo >&2
+echo "== building RunnerHost and its bench tool (Release) and the C floor" >&2
+# bench/Tool builds src/Host (and its plugins) too: the end-to-end scenario runs that runner-host.dll.
+dotnet build -c Release "$root/bench/Tool" -v quiet -nologo >&2
 gcc -O2 -Wall -Wextra -o "$work/floor" "$here/floor.c"
-# Each scenario gets a fresh directory on the filesystem under test: RunnerHost's bench and Mailman's
-# script make their throw-away directories under $TMPDIR.
+# Each scenario gets a fresh directory on the filesystem under test: RunnerHost's bench tool
+# (runner-host-bench) and Mailman's script make their throw-away directories under $TMPDIR.
 rh() {
   local d; d=$(mktemp -d "$work/rh.XXXXXX")
-  TMPDIR="$d" dotnet run -c Release --no-build --project "$root/src/Host" -- bench "$@" --json
+  TMPDIR="$d" dotnet run -c Release --no-build --project "$root/bench/Tool" -- "$@" --json
   rm -rf "$d"
 }
 floor() { local d; d=$(mktemp -d "$work/floor.XXXXXX"); "$work/floor" "$d" "$@"; rm -rf "$d"; }

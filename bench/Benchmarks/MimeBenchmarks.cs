@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using MimeKit;
-using RunnerHost.Host.Benchmarks;
+using RunnerHost.Bench;
 
 namespace RunnerHost.Benchmarks;
 

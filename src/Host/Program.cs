@@ -26,7 +26,6 @@ var root = new RootCommand("RunnerHost: runs plugin runners that move mail throu
     RestartCommand.Create(configOption),
     ReopenCommand.Create(configOption),
     StatusCommand.Create(configOption),
-    BenchCommand.Create(configOption),
 };
 
 var parsed = root.Parse(args);

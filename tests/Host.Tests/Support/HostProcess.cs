@@ -7,10 +7,22 @@ internal static class HostProcess
 {
     public static string HostDll => Path.Combine(AppContext.BaseDirectory, "runner-host.dll");
 
-    public static async Task<ProcessResult> RunAsync(string workingDirectory, string? stdin, params string[] arguments)
+    /// <summary>runner-host-bench.dll in bench/Tool's output (the build records its path in this assembly).</summary>
+    public static string BenchToolDll =>
+        typeof(HostProcess).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "BenchToolDll")?.Value is { Length: > 0 } path
+            ? path
+            : throw new InvalidOperationException("the build did not record where runner-host-bench.dll is (tests/Host.Tests.csproj)");
+
+    public static Task<ProcessResult> RunAsync(string workingDirectory, string? stdin, params string[] arguments) =>
+        RunDllAsync(HostDll, workingDirectory, stdin, arguments);
+
+    /// <summary>As <see cref="RunAsync"/>, for another executable assembly of the repository (e.g. <see cref="BenchToolDll"/>).</summary>
+    public static async Task<ProcessResult> RunDllAsync(string dll, string workingDirectory, string? stdin, params string[] arguments)
     {
-        var start = StartInfo(workingDirectory, arguments);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host");
+        var start = StartInfo(dll, workingDirectory, arguments);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {dll}");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -27,7 +39,7 @@ internal static class HostProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"runner-host {string.Join(' ', arguments)} did not exit within 60 s");
+            throw new TimeoutException($"{Path.GetFileNameWithoutExtension(dll)} {string.Join(' ', arguments)} did not exit within 60 s");
         }
 
         return new ProcessResult(process.ExitCode, await stdout, await stderr);
@@ -35,12 +47,12 @@ internal static class HostProcess
 
     /// <summary>Starts a long-running runner-host whose stderr is collected as it arrives.</summary>
     public static RunningHost Start(string workingDirectory, params string[] arguments) =>
-        new(Process.Start(StartInfo(workingDirectory, arguments)) ?? throw new InvalidOperationException("could not start runner-host"));
+        new(Process.Start(StartInfo(HostDll, workingDirectory, arguments)) ?? throw new InvalidOperationException("could not start runner-host"));
 
     /// <summary>As <see cref="Start(string, string[])"/>, with environment variables set (a null value removes one).</summary>
     public static RunningHost Start(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var start = StartInfo(workingDirectory, arguments);
+        var start = StartInfo(HostDll, workingDirectory, arguments);
         foreach (var (name, value) in environment)
         {
             if (value is null)
@@ -56,7 +68,7 @@ internal static class HostProcess
         return new(Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host"));
     }
 
-    private static ProcessStartInfo StartInfo(string workingDirectory, string[] arguments)
+    private static ProcessStartInfo StartInfo(string dll, string workingDirectory, string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -66,7 +78,7 @@ internal static class HostProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(HostDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);

@@ -5,10 +5,10 @@ using NATS.Client.JetStream;
 using RunnerHost.Host.Tests.Plugins;
 using RunnerHost.Host.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Host.Tests.Bench;
 
 /// <summary>
-/// <c>runner-host bench switchboard --backend jetstream</c> as a real process: every message makes the
+/// <c>runner-host-bench switchboard --backend jetstream</c> (bench/Tool) as a real process: every message makes the
 /// round trip through the JetStream back end, the result names the back end and its replicas, and the
 /// run leaves neither streams on a shared server nor throw-away servers behind. No timing is asserted.
 /// </summary>
@@ -21,7 +21,7 @@ public sealed class BenchJetStreamTests
         string cwd = TestDirectories.CreateTemp("bench-js");
         try
         {
-            var result = await HostProcess.RunAsync(cwd, null, "bench", "switchboard", "--backend", "jetstream", "--servers", server.Url, "-n", "200", "--producers", "8", "--json");
+            var result = await HostProcess.RunDllAsync(HostProcess.BenchToolDll, cwd, null, "switchboard", "--backend", "jetstream", "--servers", server.Url, "-n", "200", "--producers", "8", "--json");
 
             Assert.That(result.ExitCode, Is.Zero, result.ToString());
             using var json = JsonDocument.Parse(result.Stdout);
@@ -51,7 +51,7 @@ public sealed class BenchJetStreamTests
         string temp = TestDirectories.CreateTemp("bench-js-tmp");
         try
         {
-            var (exitCode, stdout, stderr) = await RunWithTempAsync(temp, "bench", "switchboard", "--backend", "jetstream", "-n", "100", "--json");
+            var (exitCode, stdout, stderr) = await RunWithTempAsync(temp, "switchboard", "--backend", "jetstream", "-n", "100", "--json");
 
             Assert.That(exitCode, Is.Zero, $"stdout:\n{stdout}\nstderr:\n{stderr}");
             using var json = JsonDocument.Parse(stdout);
@@ -79,7 +79,7 @@ public sealed class BenchJetStreamTests
         string cwd = TestDirectories.CreateTemp("bench-js");
         try
         {
-            var result = await HostProcess.RunAsync(cwd, null, ["bench", "switchboard", "-n", "1", .. options]);
+            var result = await HostProcess.RunDllAsync(HostProcess.BenchToolDll, cwd, null, ["switchboard", "-n", "1", .. options]);
 
             Assert.That(result.ExitCode, Is.EqualTo(2), result.ToString());
             Assert.That(result.Stderr, Does.StartWith("Error: "), result.ToString());
@@ -105,12 +105,12 @@ public sealed class BenchJetStreamTests
         return names;
     }
 
-    // Runs the host with TMPDIR pointing at a directory of the test's own, where the bench puts its var
+    // Runs the bench tool with TMPDIR pointing at a directory of the test's own, where the bench puts its var
     // directory and the throw-away server's store.
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithTempAsync(string temp, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = temp };
-        start.ArgumentList.Add(HostProcess.HostDll);
+        start.ArgumentList.Add(HostProcess.BenchToolDll);
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -119,7 +119,7 @@ public sealed class BenchJetStreamTests
         start.Environment["TMPDIR"] = temp;
         start.Environment.Remove("RUNNER_HOST_CONFIG");
         start.Environment.Remove("RUNNER_HOST_VAR_DIR");
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start runner-host-bench");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
@@ -130,7 +130,7 @@ public sealed class BenchJetStreamTests
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"runner-host {string.Join(' ', arguments)} did not exit within 90 s");
+            throw new TimeoutException($"runner-host-bench {string.Join(' ', arguments)} did not exit within 90 s");
         }
 
         return (process.ExitCode, await stdout, await stderr);

@@ -4,13 +4,13 @@ using System.Text;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Supervision;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
-/// A real master (<c>runner-host start</c>, a child process of this same executable) on a throw-away
-/// configuration under the temp directory: <c>N</c> MaildirArchiveRunner sections (<c>isolation:
+/// A real master (<c>runner-host start</c>, the runner-host beside this tool: <see cref="RunnerHostExecutable"/>)
+/// on a throw-away configuration under the temp directory: <c>N</c> MaildirArchiveRunner sections (<c>isolation:
 /// process</c>), or an operator's configuration file with its ports and var_dir rewritten
-/// (<see cref="BenchConfiguration"/>); plugins from the host's own <c>plugins</c> directory (or
+/// (<see cref="BenchConfiguration"/>); plugins from that host's own <c>plugins</c> directory (or
 /// <c>RUNNER_HOST_PLUGIN_DIR</c>). No fixed port and no shared file: it can run beside a real master.
 /// </summary>
 internal sealed class BenchMaster : IAsyncDisposable
@@ -92,7 +92,7 @@ internal sealed class BenchMaster : IAsyncDisposable
     {
         string config = Path.Combine(root, "runner-host.cfg");
         File.WriteAllText(config, configuration);
-        var start = HostExecutable.StartInfo(["start", "-C", config]);
+        var start = RunnerHostExecutable.StartInfo(["start", "-C", config]);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.WorkingDirectory = root;

@@ -2,7 +2,7 @@ using System.Globalization;
 using MimeKit;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>The message every scenario enqueues: about 1 KB, like the one bench/mailman_bench.py builds.</summary>
 public static class BenchMessages

@@ -5,10 +5,10 @@ using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Queues;
 using RunnerHost.Host.Queues.Files;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
-/// The <c>runner-host bench</c> scenarios. Every one uses the real switchboard and the real runner
+/// The <c>runner-host-bench</c> scenarios. Every one uses the real switchboard and the real runner
 /// loop (recovery, listing, dequeue, dispose, finish, snooze woken by the notifier) with a no-op
 /// dispose hook, on a throw-away var directory.
 /// </summary>

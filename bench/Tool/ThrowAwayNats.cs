@@ -8,7 +8,7 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using RunnerHost.Host.Supervision;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
 /// <c>nats-server</c> processes for one benchmark run, on free loopback ports with their stores under
@@ -232,7 +232,7 @@ internal sealed class ThrowAwayNats : IAsyncDisposable
     // the wanted replicas shows that it is ready.
     private async Task WaitForStreamsAsync(int replicas, CancellationToken cancellationToken)
     {
-        await using var connection = new NatsConnection(NatsOpts.Default with { Url = string.Join(",", Servers), Name = "runner-host bench readiness" });
+        await using var connection = new NatsConnection(NatsOpts.Default with { Url = string.Join(",", Servers), Name = "runner-host-bench readiness" });
         var jetStream = new NatsJSContext(connection);
         string probe = "bench_ready_" + Guid.NewGuid().ToString("N")[..8];
         var deadline = Stopwatch.GetTimestamp() + (long)(ReadyPatience.TotalSeconds * Stopwatch.Frequency);

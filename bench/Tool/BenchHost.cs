@@ -9,7 +9,7 @@ using RunnerHost.Host.Queues.Files;
 using RunnerHost.Host.Queues.JetStream;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
 /// A throw-away host for one benchmark: a var directory under the temp directory, a configuration
@@ -118,7 +118,7 @@ public sealed class BenchHost : IAsyncDisposable
     {
         if (backend.Kind != QueueBackendKind.JetStream)
         {
-            return $"[queues]\ncommit: {(backend.Commit == Queues.QueueCommit.Fsync ? "fsync" : "journal")}\n";
+            return $"[queues]\ncommit: {(backend.Commit == Host.Queues.QueueCommit.Fsync ? "fsync" : "journal")}\n";
         }
 
         if (backend.Servers is not { Count: > 0 } servers)

@@ -1,6 +1,6 @@
 using RunnerHost.Host.Engine;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>A <see cref="NoOpRunner"/> running the host's real loop in the background; stopping it waits for the loop to end.</summary>
 public sealed class RunningRunner : IAsyncDisposable

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>The process's allocation and collection counts at one moment, to report a scenario's share.</summary>
 public readonly record struct AllocationMark(long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan CpuTime)

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RunnerHost.Lists;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
 /// A runner whose dispose hook does nothing but count: the benchmark then measures the queue and the

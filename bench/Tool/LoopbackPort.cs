@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>A TCP port on loopback that was free a moment ago, for throw-away servers of a benchmark.</summary>
 internal static class LoopbackPort

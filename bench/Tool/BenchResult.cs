@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>One scenario's figures, in insertion order; printed as one JSON line or as <c>key=value</c> text.</summary>
 public sealed class BenchResult

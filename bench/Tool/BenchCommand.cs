@@ -1,32 +1,31 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Benchmarks;
+using RunnerHost.Host.Cli;
 using RunnerHost.Host.Queues;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Bench;
 
 /// <summary>
-/// <c>runner-host bench switchboard|latency|drain</c>: end-to-end queue benchmarks on a throw-away
+/// <c>runner-host-bench switchboard|latency|drain</c>: end-to-end queue benchmarks on a throw-away
 /// var directory under the temp directory (no configuration file needed; <c>switchboard --backend
 /// jetstream</c> also on throw-away nats-server processes unless given <c>--servers</c>);
-/// <c>runner-host bench cold-start|restart|rss</c>: a real master (<c>runner-host start</c>) on a
+/// <c>runner-host-bench cold-start|restart|rss</c>: a real master (<c>runner-host start</c>) on a
 /// throw-away configuration (cold-start and rss: or a copy of <c>--config</c> with its ports and
 /// var_dir rewritten). See docs/benchmarks.md.
 /// </summary>
 public static class BenchCommand
 {
+    /// <summary>The six scenarios, the subcommands of the tool's root.</summary>
     /// <param name="configOption">The root's <c>--config</c>: cold-start and rss run that configuration's runners when it is given.</param>
-    public static Command Create(Option<string?> configOption)
-    {
-        var command = new Command("bench", "Benchmark the queues and the runner loop on a throw-away var directory (and, for JetStream, throw-away servers).");
-        command.Subcommands.Add(Switchboard());
-        command.Subcommands.Add(Latency());
-        command.Subcommands.Add(Drain());
-        command.Subcommands.Add(ColdStart(configOption));
-        command.Subcommands.Add(Restart());
-        command.Subcommands.Add(Rss(configOption));
-        return command;
-    }
+    public static IReadOnlyList<Command> Create(Option<string?> configOption) =>
+    [
+        Switchboard(),
+        Latency(),
+        Drain(),
+        ColdStart(configOption),
+        Restart(),
+        Rss(configOption),
+    ];
 
     private static Command Switchboard()
     {
@@ -60,7 +59,7 @@ public static class BenchCommand
             int count = Positive(result.GetValue(messages), "--messages");
             int writers = Positive(result.GetValue(producers), "--producers");
             var chosen = ChooseBackend(result, backend, servers, replicas, noFsync);
-            if (chosen.Kind == Configuration.QueueBackendKind.File)
+            if (chosen.Kind == Host.Configuration.QueueBackendKind.File)
             {
                 chosen = chosen with { Commit = result.GetValue(commit) == "fsync" ? QueueCommit.Fsync : QueueCommit.Journal };
             }

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>Percentiles of the benchmark samples.</summary>
 internal static class Stats

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using RunnerHost.Host.Supervision;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
-/// The <c>runner-host bench</c> scenarios of the master: cold start, restart after SIGKILL, and
+/// The <c>runner-host-bench</c> scenarios of the master: cold start, restart after SIGKILL, and
 /// resident memory. Each runs a real <c>runner-host start</c> (see <see cref="BenchMaster"/>) with
 /// process-isolated MaildirArchiveRunner slices, or the runners of a given configuration file, and
 /// reads its <c>master.status.json</c>, which the master rewrites on every state change; a slice turns

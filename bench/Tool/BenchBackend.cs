@@ -1,6 +1,6 @@
 using RunnerHost.Host.Configuration;
 
-namespace RunnerHost.Host.Benchmarks;
+namespace RunnerHost.Bench;
 
 /// <summary>
 /// The queue back end a benchmark runs on, as its <c>[queues]</c> section and runner section say it:
@@ -15,7 +15,7 @@ public sealed record BenchBackend
     public bool Fsync { get; init; } = true;
 
     /// <summary>File back end: <c>[queues] commit</c>.</summary>
-    public Queues.QueueCommit Commit { get; init; } = Queues.QueueCommit.Journal;
+    public Host.Queues.QueueCommit Commit { get; init; } = Host.Queues.QueueCommit.Journal;
 
     /// <summary>JetStream: the servers; null = a throw-away server (or cluster) started for the run.</summary>
     public IReadOnlyList<string>? Servers { get; init; }

@@ -97,6 +97,7 @@ public sealed class PluginCatalog : IDisposable
         typeof(MimeKit.MimeMessage),
         typeof(Autofac.Module),
         typeof(ILogger),
+        typeof(Microsoft.Extensions.DependencyInjection.IServiceCollection),
     ];
 
     // The host's versions of the shared assemblies, which a plugin must not have been compiled against newer ones of.

@@ -53,17 +53,23 @@ public sealed class PluginRunnerScope : IAsyncDisposable
             throw new ArgumentException($"'{runnerType.FullName}' is not a runner type of plugin '{plugin.Name}'.", nameof(runnerType));
         }
 
-        // A plain BeginLifetimeScope under the long-lived root would pin the plugin's load context.
-        var scope = root.BeginLoadContextLifetimeScope(
-            loadContext, builder => Composition.RunnerRegistrations.AddRunner(builder, assembly, runnerType, runnerName, context));
+        ILifetimeScope? scope = null;
         try
         {
+            // A plain BeginLifetimeScope under the long-lived root would pin the plugin's load context. The
+            // registrations run the plugin's own code (modules, IPluginServices): their failures are the plugin's.
+            scope = root.BeginLoadContextLifetimeScope(
+                loadContext, builder => Composition.RunnerRegistrations.AddRunner(builder, assembly, runnerType, runnerName, context));
             var runner = scope.ResolveNamed<RunnerBase>(runnerName);
             return new PluginRunnerScope(scope, plugin, runnerName, runner);
         }
         catch (Exception ex)
         {
-            await scope.DisposeAsync().ConfigureAwait(false);
+            if (scope is not null)
+            {
+                await scope.DisposeAsync().ConfigureAwait(false);
+            }
+
             var innermost = ex;
             while (innermost.InnerException is { } inner)
             {

@@ -17,7 +17,7 @@ public sealed class TestPluginBuilder
     public static readonly IReadOnlyList<string> AllPlugins =
     [
         "EchoPlugin", "JsonOldPlugin", "JsonNewPlugin", "ThrowingCtorPlugin", "NotARunnerPlugin",
-        "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin",
+        "DuplicateNameA", "DuplicateNameB", "FutureAbstractionsPlugin", "MissingDependencyPlugin", "ListsPlugin", "SupervisionPlugin", "ServicesPlugin",
         "VersionedPlugin", "FutureMimeKitPlugin", "NoDynamicLoadingPlugin", "DuplicateFullName", "SettingsPlugin", "DashboardPlugin",
     ];
 

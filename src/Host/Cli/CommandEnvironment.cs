@@ -13,6 +13,7 @@ public sealed class CommandEnvironment : IDisposable
     private readonly RunnerMetrics? _metrics;
     private readonly MetricsFileWriter? _metricsWriter;
     private readonly PluginListManager? _pluginLists;
+    private readonly OpenTelemetry.Trace.TracerProvider? _tracing;
 
     private CommandEnvironment(HostConfiguration configuration, LogSetup logging, LogIdentity identity)
     {
@@ -29,6 +30,7 @@ public sealed class CommandEnvironment : IDisposable
         if (identity.Runner is not null)
         {
             // Runner processes count their entries and leave the counters for `runner-host metrics`.
+            _tracing = Diagnostics.Tracing.TracingSetup.Start(configuration.Tracing, identity);
             _metrics = new RunnerMetrics();
             Services.Outcomes = _metrics;
             string file = $"{identity.Runner}-{identity.Slice?.Replace('/', '-')}.prom";
@@ -116,6 +118,7 @@ public sealed class CommandEnvironment : IDisposable
         _metrics?.Dispose();
         Services.Dispose();
         _pluginLists?.Dispose();
+        _tracing?.Dispose(); // flushes the last spans
         _logging.Dispose();
     }
 }

@@ -38,6 +38,8 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
     private string? _spanName;
     // A hostile or broken traceparent is reported once per runner slice, not once per entry.
     private bool _reportedBadTraceContext;
+    // The span of the entry in hand (null with tracing off).
+    private Activity? _span;
 
     public QueueRunnerLoop(Runner runner, IQueueSlice slice, IListManager lists, IRunnerEvents events, ILogger logger, TimeProvider clock, IEntryOutcomes? outcomes = null)
     {
@@ -155,7 +157,8 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
         var entry = lease.Entry;
         var started = _clock.GetUtcNow();
         Volatile.Write(ref _inFlight, new InFlightEntry(entry.Id, started));
-        using var span = StartSpan(entry);
+        // A field, not a local: a local living across the awaits would grow every entry's state machine box.
+        _span = StartSpan(entry);
         EntryOutcome outcome;
         try
         {
@@ -189,8 +192,9 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             Volatile.Write(ref _inFlight, null);
         }
 
-        if (span is not null)
+        if (_span is { } span)
         {
+            _span = null;
             EndSpan(span, entry, outcome);
         }
 
@@ -229,6 +233,7 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
 
     private static void EndSpan(Activity span, QueueEntry entry, EntryOutcome outcome)
     {
+        using var ending = span;
         // The Message-ID only when the runner parsed the message anyway: a span never pays the MIME parse.
         if (entry.IsMessageParsed && entry.Message.MessageId is { } messageId)
         {

@@ -157,7 +157,8 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
         var entry = lease.Entry;
         var started = _clock.GetUtcNow();
         Volatile.Write(ref _inFlight, new InFlightEntry(entry.Id, started));
-        // A field, not a local: a local living across the awaits would grow every entry's state machine box.
+        // A field, not a local: locals of an async method are fields of its state machine box (all of them in a
+        // Debug build), which every entry that awaits allocates.
         _span = StartSpan(entry);
         EntryOutcome outcome;
         try
@@ -192,10 +193,9 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             Volatile.Write(ref _inFlight, null);
         }
 
-        if (_span is { } span)
+        if (_span is not null)
         {
-            _span = null;
-            EndSpan(span, entry, outcome);
+            EndSpan(entry, outcome);
         }
 
         _outcomes?.Record(_runner.Name, SliceLabel, outcome, _clock.GetUtcNow() - started);
@@ -231,9 +231,10 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
         return span;
     }
 
-    private static void EndSpan(Activity span, QueueEntry entry, EntryOutcome outcome)
+    private void EndSpan(QueueEntry entry, EntryOutcome outcome)
     {
-        using var ending = span;
+        using var span = _span!;
+        _span = null;
         // The Message-ID only when the runner parsed the message anyway: a span never pays the MIME parse.
         if (entry.IsMessageParsed && entry.Message.MessageId is { } messageId)
         {

@@ -374,14 +374,25 @@ internal sealed class Session
             metadata[flag] = true;
         }
 
+        using var span = LmtpTracing.Start(messageId, route.ListId, route.Queue, _peer);
         try
         {
             string filebase = await _queues[route.Queue].EnqueueRawAsync(message, metadata, cancellationToken: abort).ConfigureAwait(false);
             _logger.LogInformation("LMTP {Peer} queued {MessageId} for {Recipient} in {Queue} as {Filebase}", _peer, messageId, route.Address, route.Queue, filebase);
+            if (span is not null)
+            {
+                LmtpTracing.Queued(span, filebase);
+            }
+
             return Reply.Delivered;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            if (span is not null)
+            {
+                LmtpTracing.Failed(span, ex);
+            }
+
             // A storage failure is described by its message; a stack is only worth logging for a surprise.
             _logger.LogError(ex is IOException ? null : ex, "LMTP {Peer} could not queue {MessageId} for {Recipient} in {Queue}: {Error}", _peer, messageId, route.Address, route.Queue, ex.Message);
             return Reply.EnqueueFailed;

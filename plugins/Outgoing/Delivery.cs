@@ -20,6 +20,18 @@ internal sealed class Delivery(OutgoingOptions options, ILogger logger) : IAsync
     {
         ArgumentNullException.ThrowIfNull(message);
         string messageId = message.MessageId ?? "(no Message-ID)";
+        using var span = DeliveryTracing.Start(options, messageId, recipients.Count);
+        var result = await DeliverAsync(message, messageId, sender, recipients, cancellationToken).ConfigureAwait(false);
+        if (span is not null)
+        {
+            DeliveryTracing.End(span, result);
+        }
+
+        return result;
+    }
+
+    private async Task<DeliveryResult> DeliverAsync(MimeMessage message, string messageId, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
+    {
         bool reused = _client.IsConnected;
         var attempt = await TrySendAsync(message, sender, recipients, reused, cancellationToken).ConfigureAwait(false);
         if (reused && attempt.Result is null)

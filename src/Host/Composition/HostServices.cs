@@ -3,6 +3,7 @@ using RunnerHost.Configuration;
 using RunnerHost.Events;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
+using RunnerHost.Host.Diagnostics.Tracing;
 using RunnerHost.Host.Events;
 using RunnerHost.Host.Operations;
 using RunnerHost.Host.Engine;
@@ -105,7 +106,8 @@ public sealed class HostServices : IDisposable
             Settings = settings,
             Slice = slice,
             SliceCount = sliceCount,
-            Queues = Queues,
+            // With tracing on, what a runner enqueues carries its span's context to the next hop (docs/tracing.md).
+            Queues = Configuration.Tracing.Enabled ? new TraceContextQueues(Queues) : Queues,
             Inspector = Inspector,
             Lists = Lists,
             Events = Events,

@@ -45,6 +45,9 @@ public sealed class HostConfiguration
     /// <summary>The <c>[queues]</c> section: which back end holds the queues (files unless set).</summary>
     public QueueBackendSettings QueueBackend { get; init; } = QueueBackendSettings.FileDefault;
 
+    /// <summary>The <c>[tracing]</c> section: off unless it names an exporter (docs/tracing.md).</summary>
+    public Diagnostics.Tracing.TracingSettings Tracing { get; init; } = Diagnostics.Tracing.TracingSettings.Off;
+
     /// <summary>
     /// Problems that do not stop the configuration from working, one line each naming file and line:
     /// no configuration file found, a repeated or unknown section, a near-miss of a RunnerHost key.

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using RunnerHost.Configuration;
+using RunnerHost.Host.Diagnostics.Tracing;
 using RunnerHost.Host.Lists;
 
 namespace RunnerHost.Host.Configuration;
@@ -28,9 +29,11 @@ internal static class HostConfigurationFactory
         CheckSharedQueues(runners);
         var lists = ListSectionReader.Read(root, index);
         var queues = QueueBackendSettings.Read(ReadSection(root, QueueBackendSettings.Section), key => index.Describe(QueueBackendSettings.Section, key));
+        var tracing = TracingSettings.Read(ReadSection(root, TracingSettings.Section), key => index.Describe(TracingSettings.Section, key));
         return new HostConfiguration(configFile, paths, runners, root, lists, ReadListManager(root, index, variables))
         {
             QueueBackend = queues,
+            Tracing = tracing,
             Warnings = warnings,
             PluginKeys = pluginKeys,
         };
@@ -68,7 +71,7 @@ internal static class HostConfigurationFactory
     /// <summary>Sections no part of RunnerHost reads: ignored, with a warning (a misspelt <c>[runners.in]</c> would otherwise just not run).</summary>
     private static IEnumerable<string> UnknownSections(ConfigurationIndex index)
     {
-        string[] plain = [PathVariables.Section, ListsSection, QueueBackendSettings.Section];
+        string[] plain = [PathVariables.Section, ListsSection, QueueBackendSettings.Section, TracingSettings.Section];
         string[] prefixes = ["runner", "list"];
         foreach (var section in index.Sections)
         {
@@ -86,7 +89,7 @@ internal static class HostConfigurationFactory
                 ? KeySuggestion.Closest(section, plain)
                 : KeySuggestion.Closest(prefix, prefixes) is { } close ? close + section[dot..] : null;
             string hint = suggestion is null ? string.Empty : $"; did you mean [{suggestion}]?";
-            yield return $"{index.GetSectionOrigin(section)}: [{section}]: unknown section, ignored (known: [paths], [queues], [lists], [list.NAME], [runner.NAME]){hint}";
+            yield return $"{index.GetSectionOrigin(section)}: [{section}]: unknown section, ignored (known: [paths], [queues], [tracing], [lists], [list.NAME], [runner.NAME]){hint}";
         }
     }
 

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
+using RunnerHost.Host.Diagnostics.Tracing;
 using RunnerHost.Host.Lists;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
@@ -33,6 +35,11 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
     // The pass of the current loop turn: its next-due time bounds the snooze.
     private IQueuePass? _pass;
     private string? _sliceLabel;
+    private string? _spanName;
+    // A hostile or broken traceparent is reported once per runner slice, not once per entry.
+    private bool _reportedBadTraceContext;
+    // The span of the entry in hand (null with tracing off).
+    private Activity? _span;
 
     public QueueRunnerLoop(Runner runner, IQueueSlice slice, IListManager lists, IRunnerEvents events, ILogger logger, TimeProvider clock, IEntryOutcomes? outcomes = null)
     {
@@ -150,6 +157,9 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
         var entry = lease.Entry;
         var started = _clock.GetUtcNow();
         Volatile.Write(ref _inFlight, new InFlightEntry(entry.Id, started));
+        // A field, not a local: locals of an async method are fields of its state machine box (all of them in a
+        // Debug build), which every entry that awaits allocates.
+        _span = StartSpan(entry);
         EntryOutcome outcome;
         try
         {
@@ -183,7 +193,59 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             Volatile.Write(ref _inFlight, null);
         }
 
+        if (_span is not null)
+        {
+            EndSpan(entry, outcome);
+        }
+
         _outcomes?.Record(_runner.Name, SliceLabel, outcome, _clock.GetUtcNow() - started);
+    }
+
+    // One consumer span per entry, continuing the trace the entry's metadata carries. Without a listener (tracing
+    // off) the check is all it costs: nothing is read or allocated.
+    private Activity? StartSpan(QueueEntry entry)
+    {
+        if (!TraceSources.Runner.HasListeners())
+        {
+            return null;
+        }
+
+        if (!TraceContextMetadata.TryExtract(entry.Metadata, out var parent, out bool malformed) && malformed && !_reportedBadTraceContext)
+        {
+            _reportedBadTraceContext = true;
+            _logger.LogWarning("{Runner} {Filebase}: the entry's traceparent is not a W3C trace context; it starts a new trace (reported once)", Identity, entry.Id);
+        }
+
+        var span = TraceSources.Runner.StartActivity(_spanName ??= $"process {_slice.QueueName}", ActivityKind.Consumer, parent);
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("messaging.system", "runner-host");
+            span.SetTag("messaging.operation.type", "process");
+            span.SetTag("messaging.destination.name", _slice.QueueName);
+            span.SetTag("messaging.message.id", entry.Id);
+            span.SetTag("runnerhost.runner", _runner.Name);
+            span.SetTag("runnerhost.slice", SliceLabel);
+            span.SetTag("runnerhost.attempt", entry.Attempt);
+        }
+
+        return span;
+    }
+
+    private void EndSpan(QueueEntry entry, EntryOutcome outcome)
+    {
+        using var span = _span!;
+        _span = null;
+        // The Message-ID only when the runner parsed the message anyway: a span never pays the MIME parse.
+        if (entry.IsMessageParsed && entry.Message.MessageId is { } messageId)
+        {
+            span.SetTag("runnerhost.message_id", messageId);
+        }
+
+        span.SetTag("runnerhost.outcome", outcome.ToString());
+        if (outcome is EntryOutcome.Shunted or EntryOutcome.Preserved)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome.ToString());
+        }
     }
 
     /// <summary>

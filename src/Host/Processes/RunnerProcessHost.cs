@@ -6,6 +6,7 @@ using RunnerHost.Host.Cli;
 using RunnerHost.Host.Composition;
 using RunnerHost.Host.Configuration;
 using RunnerHost.Host.Diagnostics;
+using RunnerHost.Host.Diagnostics.Tracing;
 using RunnerHost.Host.Engine;
 using RunnerHost.Host.Supervision;
 // RunnerHost.Host (this assembly's namespace) hides the Generic Host's static class of the same name.
@@ -43,7 +44,8 @@ internal static class RunnerProcessHost
         var configuration = ConfigurationStack.Load(configFile).Build();
         HostDirectories.Check(configuration.Paths, VarAccess.ReadWrite);
         var request = Request(configuration, spec, once, supervised);
-        using var logging = new LogSetup(configuration.Paths.LogDir, LogLevel.Information, LogIdentity.Current());
+        var identity = LogIdentity.Current();
+        using var logging = new LogSetup(configuration.Paths.LogDir, LogLevel.Information, identity);
 
         var builder = GenericHost.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "runner-host" });
         builder.ConfigureContainer(new Autofac.Extensions.DependencyInjection.AutofacServiceProviderFactory(), HostComposition.ConfigureContainer);
@@ -55,6 +57,8 @@ internal static class RunnerProcessHost
         // Runner processes count their entries and leave the counters for `runner-host metrics`.
         builder.Services.AddSingleton<RunnerMetrics>();
         builder.Services.AddSingleton<IEntryOutcomes>(provider => provider.GetRequiredService<RunnerMetrics>());
+        // Before the slice's service, so that the first entry is traced; the host's disposal flushes the last spans.
+        builder.Services.AddRunnerHostTracing(configuration.Tracing, identity);
         builder.Services.AddSingleton<RunnerSliceService>();
         builder.Services.AddHostedService(provider => provider.GetRequiredService<RunnerSliceService>());
 

@@ -34,9 +34,9 @@ public sealed class ConfigurationCheckTests
 
         Assert.That(warnings, Is.EqualTo(new[]
         {
-            $"{file}:1: [runners.in]: unknown section, ignored (known: [paths], [queues], [lists], [list.NAME], [runner.NAME]); did you mean [runner.in]?",
-            $"{file}:3: [path]: unknown section, ignored (known: [paths], [queues], [lists], [list.NAME], [runner.NAME]); did you mean [paths]?",
-            $"{file}:5: [frobnicate]: unknown section, ignored (known: [paths], [queues], [lists], [list.NAME], [runner.NAME])",
+            $"{file}:1: [runners.in]: unknown section, ignored (known: [paths], [queues], [tracing], [lists], [list.NAME], [runner.NAME]); did you mean [runner.in]?",
+            $"{file}:3: [path]: unknown section, ignored (known: [paths], [queues], [tracing], [lists], [list.NAME], [runner.NAME]); did you mean [paths]?",
+            $"{file}:5: [frobnicate]: unknown section, ignored (known: [paths], [queues], [tracing], [lists], [list.NAME], [runner.NAME])",
         }));
     }
 

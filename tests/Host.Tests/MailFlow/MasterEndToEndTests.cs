@@ -139,34 +139,7 @@ public sealed class MasterEndToEndTests
         Assert.That(exit, Is.Zero, output);
     }
 
-    /// <summary>The shipped config/runner-host.cfg with this test's var dir, ports and a short retry backoff.</summary>
-    private string DefaultConfigFor(int smtpPort)
-    {
-        string shipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "config", "runner-host.cfg"));
-        string text = shipped
-            .Replace("var_dir: var", $"var_dir: {Path.Combine(_root, "var")}", StringComparison.Ordinal)
-            .Replace("lmtp_port: 8024", $"lmtp_port: {_lmtpPort}", StringComparison.Ordinal)
-            .Replace("rest_port: 8001", $"rest_port: {_restPort}", StringComparison.Ordinal)
-            .Replace("smtp_host: localhost", "smtp_host: 127.0.0.1", StringComparison.Ordinal)
-            .Replace("smtp_port: 25", $"smtp_port: {smtpPort}\nsmtp_timeout: 10s", StringComparison.Ordinal)
-            .Replace("retry_backoff: 5m", "retry_backoff: 1s", StringComparison.Ordinal)
-            .Replace("retry_backoff_max: 1h", "retry_backoff_max: 2s", StringComparison.Ordinal);
-        Assert.That(text, Does.Contain($"lmtp_port: {_lmtpPort}").And.Contain($"rest_port: {_restPort}").And.Contain($"smtp_port: {smtpPort}"), "the shipped configuration changed shape");
-        return text;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RunnerHost.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("RunnerHost.sln not found above " + AppContext.BaseDirectory);
-    }
+    private string DefaultConfigFor(int smtpPort) => ShippedConfiguration.For(_root, _lmtpPort, _restPort, smtpPort);
 
     private static bool IsAlive(int pid)
     {

@@ -91,20 +91,24 @@ public static class HostComposition
         {
             return provider.GetRequiredService<HostServices>();
         }
-        catch (Autofac.Core.DependencyResolutionException ex) when (Innermost(ex) is RunnerCreationException or ConfigurationException or RunnerHost.Configuration.ConfigurationValueException)
+        catch (Exception ex) when (ex is InvalidOperationException or Autofac.Core.DependencyResolutionException && OwnFailure(ex) is { } own)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(Innermost(ex));
+            // The container wraps it twice (Autofac's resolution error, inside the service provider's).
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(OwnFailure(ex)!);
             throw;
         }
     }
 
-    private static Exception Innermost(Exception ex)
+    private static Exception? OwnFailure(Exception ex)
     {
-        while (ex is Autofac.Core.DependencyResolutionException { InnerException: { } inner })
+        for (Exception? cause = ex; cause is not null; cause = cause.InnerException)
         {
-            ex = inner;
+            if (cause is RunnerCreationException or ConfigurationException or RunnerHost.Configuration.ConfigurationValueException)
+            {
+                return cause;
+            }
         }
 
-        return ex;
+        return null;
     }
 }

@@ -1,10 +1,10 @@
 using BenchmarkDotNet.Attributes;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues;
 
-using RunnerHost.Host.Queues.Files;
+using RunnerHost.Hosting.Queues.Files;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
 namespace RunnerHost.Benchmarks;
 

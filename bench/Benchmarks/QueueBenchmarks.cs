@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 
 namespace RunnerHost.Benchmarks;
 

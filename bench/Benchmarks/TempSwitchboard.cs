@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files;
 using RunnerHost.Messages;
 
 namespace RunnerHost.Benchmarks;

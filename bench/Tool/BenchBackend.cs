@@ -1,4 +1,4 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
 namespace RunnerHost.Bench;
 
@@ -15,7 +15,7 @@ public sealed record BenchBackend
     public bool Fsync { get; init; } = true;
 
     /// <summary>File back end: <c>[queues] commit</c>.</summary>
-    public Host.Queues.QueueCommit Commit { get; init; } = Host.Queues.QueueCommit.Journal;
+    public Hosting.Queues.QueueCommit Commit { get; init; } = Hosting.Queues.QueueCommit.Journal;
 
     /// <summary>JetStream: the servers; null = a throw-away server (or cluster) started for the run.</summary>
     public IReadOnlyList<string>? Servers { get; init; }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Queues;
 
 namespace RunnerHost.Bench;
 
@@ -59,7 +59,7 @@ public static class BenchCommand
             int count = Positive(result.GetValue(messages), "--messages");
             int writers = Positive(result.GetValue(producers), "--producers");
             var chosen = ChooseBackend(result, backend, servers, replicas, noFsync);
-            if (chosen.Kind == Host.Configuration.QueueBackendKind.File)
+            if (chosen.Kind == Hosting.Configuration.QueueBackendKind.File)
             {
                 chosen = chosen with { Commit = result.GetValue(commit) == "fsync" ? QueueCommit.Fsync : QueueCommit.Journal };
             }

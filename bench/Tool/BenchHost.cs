@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues.Files;
-using RunnerHost.Host.Queues.JetStream;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues.Files;
+using RunnerHost.Hosting.Queues.JetStream;
 using RunnerHost.Queues;
 
 namespace RunnerHost.Bench;
@@ -118,7 +118,7 @@ public sealed class BenchHost : IAsyncDisposable
     {
         if (backend.Kind != QueueBackendKind.JetStream)
         {
-            return $"[queues]\ncommit: {(backend.Commit == Host.Queues.QueueCommit.Fsync ? "fsync" : "journal")}\n";
+            return $"[queues]\ncommit: {(backend.Commit == Hosting.Queues.QueueCommit.Fsync ? "fsync" : "journal")}\n";
         }
 
         if (backend.Servers is not { Count: > 0 } servers)

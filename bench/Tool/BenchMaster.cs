@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
 
 namespace RunnerHost.Bench;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files;
 
 namespace RunnerHost.Bench;
 

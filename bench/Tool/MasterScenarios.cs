@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
 namespace RunnerHost.Bench;
 

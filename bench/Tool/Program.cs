@@ -1,7 +1,7 @@
 using System.CommandLine;
 using RunnerHost.Bench;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Configuration;
 
 // As runner-host does: the throw-away var directories are created under the same file creation mask.
 HostDirectories.RestrictFileCreationMask();

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
 namespace RunnerHost.Bench;
 

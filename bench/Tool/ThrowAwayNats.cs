@@ -6,7 +6,7 @@ using System.Text;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
 namespace RunnerHost.Bench;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Configuration;
 
 // Before anything is created: var/ and everything in it is 0750/0640 whatever the caller's umask (docs/cli.md).
 HostDirectories.RestrictFileCreationMask();

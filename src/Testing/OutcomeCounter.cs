@@ -1,4 +1,4 @@
-using RunnerHost.Host.Engine;
+using RunnerHost.Hosting.Engine;
 
 namespace RunnerHost.Testing;
 

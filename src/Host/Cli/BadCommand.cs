@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Operations;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host bad list|show|requeue|purge</c>: the preserved (<c>.psv</c>) entries of the bad directory.</summary>
 public static class BadCommand

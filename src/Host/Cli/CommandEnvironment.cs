@@ -2,12 +2,12 @@ using Autofac.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// What every command needs: the configuration, logging and host services (composed by
@@ -113,7 +113,7 @@ public sealed class CommandEnvironment : IDisposable
             await Console.Error.WriteLineAsync($"Runner error: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.RunnerCreation;
         }
-        catch (RunnerHost.Host.Queues.QueueBackendUnavailableException ex)
+        catch (RunnerHost.Hosting.Queues.QueueBackendUnavailableException ex)
         {
             // Nothing was stored: the operator can simply try again once the servers answer.
             await Console.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);

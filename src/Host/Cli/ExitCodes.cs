@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>Process exit codes of <c>runner-host</c> (documented in docs/cli.md). Codes 3 and 4 tell a supervisor not to retry.</summary>
 public static class ExitCodes

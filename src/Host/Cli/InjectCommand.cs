@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using MimeKit;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host inject [-q QUEUE] [-f FILE] [-m KEY=VALUE]... LISTSPEC</c>: durably enqueues one message.</summary>
 public static class InjectCommand

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host metrics</c>: Prometheus text on stdout. Queue gauges are measured now from the

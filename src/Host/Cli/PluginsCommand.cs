@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Plugins;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Plugins;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host plugins [list]</c> and <c>runner-host plugins reload NAME</c>.</summary>
 public static class PluginsCommand

@@ -1,10 +1,10 @@
 using System.CommandLine;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues.Files;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Queues.Files;
 using RunnerHost.Inspection;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host qfile [--json] FILE|QUEUE/ID...</c>: shows everything about queue entries, damaged ones

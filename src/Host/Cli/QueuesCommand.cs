@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Inspection;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host queues [--json]</c>: every configured queue with its depth per slice and a qshape-style age histogram, and whether the master runs.</summary>
 public static class QueuesCommand

@@ -3,14 +3,14 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files;
-using RunnerHost.Host.Queues.JetStream;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files;
+using RunnerHost.Hosting.Queues.JetStream;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host queues migrate --to jetstream|file [--dry-run]</c>: moves every queued entry (shunt and

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host reopen</c>: SIGHUP to the master, which forwards it to every runner (log reopen).</summary>
 public static class ReopenCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host restart</c>: SIGUSR1 to the master, which restarts every runner gracefully without charging restart budgets.</summary>
 public static class RestartCommand

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using RunnerHost.Host.Processes;
+using RunnerHost.Hosting.Processes;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host runner --runner NAME[:SLICE:COUNT] [--once]</c>: runs one runner slice in the foreground (a runner process, <see cref="RunnerProcessHost"/>).</summary>
 public static class RunnerCommand

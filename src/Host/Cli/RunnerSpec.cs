@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>A runner spec: <c>NAME</c> (the whole queue) or <c>NAME:SLICE:COUNT</c>.</summary>
 public sealed record RunnerSpec(string Name, int Slice, int Count, bool Explicit)

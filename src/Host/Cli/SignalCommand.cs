@@ -1,7 +1,7 @@
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>Shared by <c>restart</c> and <c>reopen</c>: find the master and send it one signal.</summary>
 internal static class SignalCommand

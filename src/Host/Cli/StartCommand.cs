@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary><c>runner-host start [--detach] [--exit-on-failure]</c>: runs the master.</summary>
 public static class StartCommand

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
 using RunnerHost.Inspection;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host status [--json]</c>: the master and every runner slice, from the status file the

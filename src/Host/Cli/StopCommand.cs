@@ -1,8 +1,8 @@
 using System.CommandLine;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host stop [--timeout T]</c>: SIGTERM to the master, then waits until it and its runners are

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Operations;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Operations;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>
 /// <c>runner-host unshunt [--id FB]... [--queue Q] [--list LISTID] [--since TIME] [--error TYPE] [--discard] [--dry-run]</c>:

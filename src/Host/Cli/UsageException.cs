@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Cli;
+namespace RunnerHost.Hosting.Cli;
 
 /// <summary>A command's arguments are wrong; printed as <c>Error: message</c> with exit code 2.</summary>
 public sealed class UsageException : Exception

@@ -4,15 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Events;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Engine;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Engine;
 using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// The composition of every host process, written once: a runner process adds it to its Generic Host's

@@ -1,21 +1,21 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Events;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Engine;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files;
-using RunnerHost.Host.Queues.JetStream;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Events;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Engine;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files;
+using RunnerHost.Hosting.Queues.JetStream;
 using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// The services one host process shares between its runners: the queue back end (its registry and

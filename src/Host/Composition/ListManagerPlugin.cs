@@ -1,6 +1,6 @@
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>The list manager a plugin provides (<c>[lists] manager</c>), if the configuration names one; owned by the process's container.</summary>
 internal sealed class ListManagerPlugin(PluginListManager? plugin) : IDisposable

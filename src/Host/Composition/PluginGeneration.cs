@@ -1,7 +1,7 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// One loaded version of the plugins for one runner: the catalog (from private copies), the activator

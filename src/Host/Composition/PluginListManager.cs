@@ -1,11 +1,11 @@
 using Autofac;
 using Autofac.Features.AttributeFilters;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Plugins;
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// A list manager from a plugin, replacing the <c>[list.NAME]</c> sections when <c>[lists] manager</c>

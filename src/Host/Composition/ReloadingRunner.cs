@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Engine;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Engine;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// Runs one runner slice and hot-reloads its plugin, the same way in a <c>runner</c> process (alone or

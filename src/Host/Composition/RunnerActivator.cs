@@ -1,10 +1,10 @@
 using Autofac;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// Creates runners from plugins: resolves a section's <c>class</c> among the loaded plugins and builds

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Composition;
 
-namespace RunnerHost.Host.Composition;
+namespace RunnerHost.Hosting.Composition;
 
 /// <summary>
 /// What a runner's constructor can take, registered the same way wherever a runner is built: by the

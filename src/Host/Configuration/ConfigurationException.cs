@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// The configuration cannot be read or is invalid. The message is one line, normally

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// The origins and section order of a built configuration root, merged over its layers

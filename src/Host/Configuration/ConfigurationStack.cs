@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// Named configuration layers like Mailman's push/pop: the built-in defaults, then optionally the
@@ -21,7 +21,7 @@ public sealed class ConfigurationStack
     /// <summary>The configuration file used when none is named, relative to the current directory.</summary>
     public static readonly string DefaultConfigFile = Path.Combine("config", "runner-host.cfg");
 
-    private const string DefaultsResource = "RunnerHost.Host.Configuration.defaults.cfg";
+    private const string DefaultsResource = "RunnerHost.Hosting.Configuration.defaults.cfg";
 
     private readonly List<Layer> _layers;
 

@@ -1,6 +1,6 @@
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// Checks the values RunnerHost itself interprets, so that a bad value fails at startup with its

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using RunnerHost.Configuration;
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>The validated, typed view of a configuration stack at the time it was built.</summary>
 public sealed class HostConfiguration

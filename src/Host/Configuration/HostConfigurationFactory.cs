@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Lists;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Lists;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>Turns a built configuration root into a validated <see cref="HostConfiguration"/>.</summary>
 internal static class HostConfigurationFactory

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>What a command does under <c>var_dir</c>: only read (status, queues, ...), or also write (inject, runner, start, ...).</summary>
 public enum VarAccess

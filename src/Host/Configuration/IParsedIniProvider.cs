@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>A configuration provider that keeps the origins of what it parsed.</summary>
 public interface IParsedIniProvider

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>The "did you mean" of configuration warnings: the known name closest to a misspelt one, by edit distance.</summary>
 public static class KeySuggestion

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// The <c>[lists]</c> section when it names a plugin list manager (<c>manager: ClassName</c>); its

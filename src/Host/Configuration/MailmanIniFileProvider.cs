@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration.Ini;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>Loads a <see cref="MailmanIniFileSource"/> with <see cref="MailmanIniParser"/>.</summary>
 public sealed class MailmanIniFileProvider(MailmanIniFileSource source) : IniConfigurationProvider(source), IParsedIniProvider

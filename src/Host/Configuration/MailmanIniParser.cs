@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// Reads Mailman/configparser-style files: <c>key: value</c> or <c>key = value</c> (the first of

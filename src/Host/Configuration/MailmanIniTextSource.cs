@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Ini;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>Mailman-syntax configuration text, such as a pushed layer or the built-in defaults.</summary>
 public sealed class MailmanIniTextSource : IniStreamConfigurationSource

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>The result of parsing one configuration file or text layer.</summary>
 public sealed class ParsedIni

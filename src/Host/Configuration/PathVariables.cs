@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// Expands <c>$name</c>/<c>${name}</c> in <c>[paths]</c> values and runner values, Python

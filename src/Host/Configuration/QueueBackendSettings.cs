@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>Which queue back end an installation uses.</summary>
 public enum QueueBackendKind

@@ -1,7 +1,7 @@
 using System.Reflection;
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// The check of a runner section's plugin keys, made once the runner's type is known (it needs the

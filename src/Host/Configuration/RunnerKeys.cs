@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// The keys RunnerHost itself reads from a <c>[runner.NAME]</c> section (and <c>[runner.master]</c>),

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Configuration;
+namespace RunnerHost.Hosting.Configuration;
 
 /// <summary>
 /// Where a value was set: the file (or <c>&lt;layer NAME&gt;</c>, <c>&lt;defaults&gt;</c>) and line of its key,

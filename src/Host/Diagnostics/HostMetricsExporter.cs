@@ -1,8 +1,8 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Inspection;
 using RunnerHost.Operations;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// The Prometheus text of the whole host: queue gauges measured now (meter <c>RunnerHost.Queues</c>)

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Cli;
+using RunnerHost.Hosting.Cli;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>What every log line names: the runner and slice (<c>archive:0/1</c>) or the command (<c>unshunt</c>), and the pid.</summary>
 /// <param name="Source">The runner slice or command name.</param>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using Serilog;
 using Serilog.Events;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// The process's logging: Serilog behind Microsoft.Extensions.Logging, to <c>$log_dir/runner-host.log</c>

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues;
 
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// Writes a process's counters as Prometheus text to <c>$var_dir/metrics/&lt;name&gt;.prom</c> every

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using Prometheus;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// Prometheus text exposition of System.Diagnostics.Metrics instruments: a MeterListener feeds

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>Merges Prometheus text expositions of several processes: one HELP/TYPE per family, the samples of all (their labels tell them apart).</summary>
 public static class PrometheusText

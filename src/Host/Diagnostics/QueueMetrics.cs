@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using RunnerHost.Inspection;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>Observable gauges over the queues (meter <c>RunnerHost.Queues</c>): depth, oldest due entry age and strays per queue, from the inspection surface's summaries.</summary>
 public sealed class QueueMetrics : IDisposable

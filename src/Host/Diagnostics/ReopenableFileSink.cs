@@ -1,10 +1,10 @@
 using System.Globalization;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// A Serilog file sink that can be closed and reopened at the same path (on SIGHUP), so logrotate

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
-using RunnerHost.Host.Engine;
+using RunnerHost.Hosting.Engine;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// The runner instruments (meter <c>RunnerHost.Runners</c>), fed by the host's runner loop and queue

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RunnerHost.Host.Diagnostics;
+namespace RunnerHost.Hosting.Diagnostics;
 
 /// <summary>
 /// One labelled series of an instrument, as a measurement's tags name it (in the order given): a dictionary key

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>How the processing of one taken entry ended.</summary>
 public enum EntryOutcome

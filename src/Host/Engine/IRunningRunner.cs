@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>A runner the host is running: what its heartbeat reports, and its graceful stop.</summary>
 public interface IRunningRunner

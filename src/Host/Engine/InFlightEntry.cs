@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>The entry a runner is processing and since when.</summary>
 /// <param name="Id">The entry's id.</param>

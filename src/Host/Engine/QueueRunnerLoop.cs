@@ -3,13 +3,13 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Events;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Lists;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Lists;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>
 /// The loop that drives a <see cref="Runner"/>'s hooks over its slice, whatever the back end: passes
@@ -172,7 +172,7 @@ public sealed class QueueRunnerLoop : IRunningRunner, IRunnerLoop
             await lease.ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
             outcome = EntryOutcome.Released;
         }
-        catch (RunnerHost.Host.Queues.QueueBackendUnavailableException ex)
+        catch (RunnerHost.Hosting.Queues.QueueBackendUnavailableException ex)
         {
             // The queues could not store what the runner produced (its back end does not answer): not the
             // message's fault, so it goes back to its queue, and the next pass waits for the back end.

@@ -1,8 +1,8 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Queues;
 
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>
 /// Runs one created runner the way its kind needs: a <see cref="Runner"/> over its slice of its queue

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Engine;
+namespace RunnerHost.Hosting.Engine;
 
 /// <summary>
 /// Runs a <see cref="ServiceRunner"/>: start, the periodic hook every <c>sleep_time</c> until stopped,

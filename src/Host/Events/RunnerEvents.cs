@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Events;
 
-namespace RunnerHost.Host.Events;
+namespace RunnerHost.Hosting.Events;
 
 /// <summary>The process-wide event hub; one instance per host process, never static (statics would pin plugin load contexts).</summary>
 public sealed class RunnerEvents(ILogger<RunnerEvents> logger) : IRunnerEvents

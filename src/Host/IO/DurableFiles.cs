@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.IO;
+namespace RunnerHost.Hosting.IO;
 
 /// <summary>
 /// Durable publication of files: write a temporary file, fsync it, rename it into place, fsync the

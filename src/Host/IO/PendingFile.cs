@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.IO;
+namespace RunnerHost.Hosting.IO;
 
 /// <summary>
 /// A queue file written under its temporary name, still open and not yet fsynced, waiting to be

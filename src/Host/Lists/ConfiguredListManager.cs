@@ -1,6 +1,6 @@
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Lists;
+namespace RunnerHost.Hosting.Lists;
 
 /// <summary>A fixed set of mailing lists, looked up case-insensitively by list id or posting address.</summary>
 public sealed class ConfiguredListManager : IListManager

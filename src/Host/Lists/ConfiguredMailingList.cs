@@ -1,6 +1,6 @@
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Lists;
+namespace RunnerHost.Hosting.Lists;
 
 /// <summary>A mailing list defined by a <c>[list.NAME]</c> configuration section.</summary>
 public sealed class ConfiguredMailingList : IMailingList

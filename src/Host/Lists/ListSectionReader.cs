@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using MimeKit;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Lists;
+namespace RunnerHost.Hosting.Lists;
 
 /// <summary>
 /// Builds mailing lists from <c>[list.NAME]</c> sections. <c>members</c> and <c>owners</c> hold one

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Messages;
+namespace RunnerHost.Hosting.Messages;
 
 /// <summary>
 /// Mailman's <c>dump_msgdata</c> format: keys sorted ordinally, padded to the longest shown key,

@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using RunnerHost.Host.Messages;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Messages;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Inspection;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>Renders <see cref="EntryInspection"/>s for people (sections) and machines (a JSON array), as <c>qfile</c> and <c>bad show</c> print them.</summary>
 public static class EntryReportWriter

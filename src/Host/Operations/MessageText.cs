@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>Splits raw message text into unfolded headers and body without a MIME parser, so damaged or partial messages still show.</summary>
 public static class MessageText

@@ -1,10 +1,10 @@
 using System.Globalization;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Composition;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Composition;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>Checks of operator arguments: every rejection is a <see cref="UsageException"/> (one line, exit 2), before anything is touched.</summary>
 public static class OperationArguments

@@ -1,9 +1,9 @@
-using RunnerHost.Host.Cli;
+using RunnerHost.Hosting.Cli;
 using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>A preserved entry cannot be requeued; the entry is left as it is.</summary>
 public sealed class PreservedEntryException : Exception

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>
 /// Progress of a long operation on stderr: a redrawn bar on a terminal, plain lines otherwise (every

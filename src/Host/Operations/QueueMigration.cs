@@ -1,12 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.JetStream;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.JetStream;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>The migration cannot go on: the source or the target failed, or a copy could not be made whole.</summary>
 public sealed class QueueMigrationException : Exception

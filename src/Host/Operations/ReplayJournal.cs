@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>One replay: which shunt entry went to which queue under which new name, and when.</summary>
 public sealed record ReplayRecord(string Filebase, string Queue, string NewFilebase, string Time);

@@ -3,7 +3,7 @@ using RunnerHost.Inspection;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>
 /// <see cref="IShuntReplay"/> for plugins: the <c>unshunt</c> command's replay (<see cref="ShuntReplayer"/>,

@@ -3,7 +3,7 @@ using RunnerHost.Messages;
 using RunnerHost.Operations;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Operations;
+namespace RunnerHost.Hosting.Operations;
 
 /// <summary>What <c>unshunt</c> does with the selected entries.</summary>
 public enum ShuntAction

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Decides whether a plugin's reference to <c>RunnerHost.Abstractions</c> can bind to the host's copy.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using RunnerHost.Operations;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// The plugins of one catalog, for runners that show them (the dashboard's plugins page). A runner

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Exchanges two directories in one step (Linux <c>renameat2(RENAME_EXCHANGE)</c>): a process watching

@@ -2,7 +2,7 @@ using System.Reflection;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Loads every plugin folder of a plugin directory, each into its own collectible load context, and

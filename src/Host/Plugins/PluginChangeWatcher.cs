@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Reports that one plugin should be reloaded, each time its deployed folder changed and then settled

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// The plugin's <c>NAME.deps.json</c>, checked before a load context is built from it: the runtime's

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>A plugin problem, described in one line that names the plugin and the cause.</summary>
 public sealed class PluginException : Exception

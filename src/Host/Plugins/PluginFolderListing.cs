@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>One file of a plugin folder: its path relative to the folder, the path to read it from, its size and modification time.</summary>
 internal sealed record PluginFolderEntry(string RelativePath, string SourcePath, long Length, DateTime LastWriteUtc);

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>One plugin folder as the catalog found it: loaded, or with the one-line reason it is not.</summary>
 public sealed class PluginInfo

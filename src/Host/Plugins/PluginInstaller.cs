@@ -3,7 +3,7 @@ using System.Xml.Linq;
 using Microsoft.Extensions.Logging.Abstractions;
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>What <c>plugins install</c> did: the plugin, the version it replaced (null when new), its runner types.</summary>
 public sealed record PluginInstallation(string Name, string? Version, string? ReplacedVersion, IReadOnlyList<string> RunnerTypes, string Folder);

@@ -1,6 +1,6 @@
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>When a running runner reloads its plugin (<c>plugin_reload</c> in <c>[runner.NAME]</c>, docs/plugins.md).</summary>
 public enum PluginReloadMode

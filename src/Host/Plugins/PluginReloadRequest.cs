@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// <c>runner-host plugins reload NAME</c>'s request: a file <c>$var_dir/plugin-copies/NAME/reload.request</c>

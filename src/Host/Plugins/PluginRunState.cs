@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// What a running slice runs: its runner's plugin and version, and why the last reload of it failed

@@ -1,7 +1,7 @@
 using Autofac;
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// A runner instance and the Autofac load-context scope that built it. Disposing it disposes the scope,

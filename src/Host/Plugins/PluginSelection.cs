@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Which plugin folders may define a wanted type, from their main assembly's metadata alone (nothing is

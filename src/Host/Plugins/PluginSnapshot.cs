@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// A private, immutable copy of a plugin folder, held (leased) for as long as a catalog loads from

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Keeps private copies of plugin folders under <c>$var_dir/plugin-copies/NAME/HASH</c>, keyed by a digest

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// A type as a configuration names it: <c>TYPE</c> (a full or short type name, searched in every

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Finds the runner type a configuration names (<c>class</c>) among the loaded plugins: a full name

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace RunnerHost.Host.Plugins;
+namespace RunnerHost.Hosting.Plugins;
 
 /// <summary>
 /// Decides whether a plugin compiled against the assemblies it shares with the host (MimeKit, Autofac,

@@ -2,17 +2,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Engine;
-using RunnerHost.Host.Supervision;
-// RunnerHost.Host (this assembly's namespace) hides the Generic Host's static class of the same name.
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Engine;
+using RunnerHost.Hosting.Supervision;
+// RunnerHost.Hosting (this assembly's namespace) hides the Generic Host's static class of the same name.
 using GenericHost = Microsoft.Extensions.Hosting.Host;
 
-namespace RunnerHost.Host.Processes;
+namespace RunnerHost.Hosting.Processes;
 
 /// <summary>
 /// A runner process (<c>runner-host runner</c>, which the master starts per slice): a .NET Generic Host with
@@ -47,7 +47,7 @@ internal static class RunnerProcessHost
         var identity = LogIdentity.Current();
         using var logging = new LogSetup(configuration.Paths.LogDir, LogLevel.Information, identity);
 
-        var builder = GenericHost.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "runner-host" });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "runner-host" });
         builder.ConfigureContainer(new Autofac.Extensions.DependencyInjection.AutofacServiceProviderFactory(), HostComposition.ConfigureContainer);
         builder.Services.AddRunnerHost(configuration, logging);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = request.StopTimeout);

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Processes;
+namespace RunnerHost.Hosting.Processes;
 
 /// <summary>
 /// A runner process's lifetime, in place of the Generic Host's console lifetime: its one signal handler.

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Composition;
+using RunnerHost.Hosting.Composition;
 
-namespace RunnerHost.Host.Processes;
+namespace RunnerHost.Hosting.Processes;
 
 /// <summary>Stop requests arriving before the runner exists are kept for it; the stop token ends a wait for the slice lock.</summary>
 // The stop source is never disposed: a signal handler or the stdin watch may fire at any moment until

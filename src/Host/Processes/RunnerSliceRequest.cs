@@ -1,7 +1,7 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Cli;
+using RunnerHost.Hosting.Cli;
 
-namespace RunnerHost.Host.Processes;
+namespace RunnerHost.Hosting.Processes;
 
 /// <summary>What a runner process was asked to run: one slice of one configured runner.</summary>
 /// <param name="Settings">The runner's <c>[runner.NAME]</c> section.</param>

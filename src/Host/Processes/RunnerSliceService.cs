@@ -1,11 +1,11 @@
 using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Processes;
+namespace RunnerHost.Hosting.Processes;
 
 /// <summary>
 /// A runner process's one hosted service: takes the slice lock and runs the slice (reloading its plugin

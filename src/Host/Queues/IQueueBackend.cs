@@ -2,7 +2,7 @@ using RunnerHost.Configuration;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>
 /// Where the queues of one installation live: the file back end (the embedded default) or a

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>
 /// <see cref="MessageData"/> ⇄ JSON without the reflection serialiser. Integers are written without a

@@ -1,6 +1,6 @@
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>What every back end does to a message it is given, before storing it: the one place entry metadata and due times are prepared.</summary>
 public static class NewEntry

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>
 /// The queue back end cannot store or hand out entries now (its server is unreachable or did not

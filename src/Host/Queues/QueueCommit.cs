@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>How the file back end makes an enqueue durable (<c>[queues] commit</c>, docs/queue-format.md).</summary>
 public enum QueueCommit

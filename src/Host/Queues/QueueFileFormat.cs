@@ -5,7 +5,7 @@ using System.Text.Json;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>A fully validated queue entry.</summary>
 /// <param name="Version">The format version (always <see cref="QueueFileFormat.Version"/>).</param>

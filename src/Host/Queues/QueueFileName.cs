@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>The parts of a queue filebase <c>&lt;time&gt;+&lt;digest&gt;</c>.</summary>
 /// <param name="Time">Seconds since the Unix epoch when the entry becomes due; always within <see cref="QueueFileName.MinimumTime"/> and the parser's upper bound.</param>

@@ -1,6 +1,6 @@
 using RunnerHost.Inspection;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>
 /// Adds up one queue's entries into a <see cref="QueueSummary"/>, the same way for every back end: depth

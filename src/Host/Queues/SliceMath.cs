@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>Which slice of a queue's hash space a digest belongs to.</summary>
 public static class SliceMath

@@ -1,7 +1,7 @@
 using MimeKit;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues;
+namespace RunnerHost.Hosting.Queues;
 
 /// <summary>
 /// Decodes a stored entry, whichever back end stored it: the entry format, then the message, parsed in place.

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// Capped exponential backoff with jitter: attempt n (0-based) waits <c>initial · 2^n</c>, at most

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// Reads UTF-8 lines from a child's stdout, at most <see cref="MaxLineLength"/> characters each: a plugin

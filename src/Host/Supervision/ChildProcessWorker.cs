@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// A slice in a child <c>runner-host runner --runner X:S:C --supervised</c>. Its stdin is a pipe the

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>Short texts for logs and status built from what a runner or a child reported.</summary>
 public static class FailureText

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>What a slice last reported: when its loop last turned and the message in hand since when.</summary>
 public sealed record Heartbeat(DateTimeOffset ReceivedAt, DateTimeOffset? LastLoop, string? InFlight, DateTimeOffset? InFlightSince);

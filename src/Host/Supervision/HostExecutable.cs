@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>How to start this same runner-host again: the apphost, or <c>dotnet runner-host.dll</c> when run under dotnet.</summary>
 public static class HostExecutable

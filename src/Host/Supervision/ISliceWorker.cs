@@ -1,6 +1,6 @@
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>One run of one slice, in a child process or a task of the master.</summary>
 public interface ISliceWorker : IAsyncDisposable

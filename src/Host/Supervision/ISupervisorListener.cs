@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// Told of every pass of the supervisor's status loop (each status write), from that loop itself: a

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Plugins;
-using RunnerHost.Host.Supervision.Systemd;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Plugins;
+using RunnerHost.Hosting.Supervision.Systemd;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>Options of <c>runner-host start</c> that shape the master's behaviour.</summary>
 /// <param name="ExitOnFailure">Stop every runner when one slice fails for good.</param>

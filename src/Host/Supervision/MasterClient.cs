@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>How the control commands reach a running master: the lock says whether one runs, the pid file which pid, signals carry the request.</summary>
 public sealed class MasterClient(MasterPaths paths)

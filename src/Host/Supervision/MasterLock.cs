@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The single-master lock: <c>$lock_dir/master.lck</c> opened with <see cref="FileShare.None"/>,

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The master's instruments (meter <c>RunnerHost.Master</c>), labelled <c>runner</c> and <c>slice</c>

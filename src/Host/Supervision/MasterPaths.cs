@@ -1,6 +1,6 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>Where the master keeps its lock, pid, status and (detached) log.</summary>
 public sealed record MasterPaths(string LockFile, string PidFile, string StatusFile, string LogFile)

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>The few libc calls the master needs (signals to other processes, a new session, fd redirection, flock). Linux values.</summary>
 internal static partial class Posix

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The one place a process handles the signals operators and the master send (docs/cli.md, "Signals"): TERM and

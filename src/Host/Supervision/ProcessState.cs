@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>What <c>/proc/PID/stat</c> says of a process (Linux): a zombie has exited and only waits for its parent to reap it.</summary>
 internal static class ProcessState

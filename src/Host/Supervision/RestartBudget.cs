@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// At most <c>max_restarts</c> restarts within a sliding <c>restart_window</c> (Erlang's restart

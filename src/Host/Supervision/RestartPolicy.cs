@@ -1,6 +1,6 @@
 using RunnerHost.Configuration;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>How the master runs and restarts the slices of one runner; read from its <c>[runner.NAME]</c> section.</summary>
 public sealed record RestartPolicy

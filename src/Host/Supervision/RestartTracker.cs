@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The restart decision for one slice, free of I/O and timers: given how a run ended and when, say

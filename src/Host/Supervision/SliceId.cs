@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>One slice of one runner: <c>in:0:2</c>.</summary>
 public sealed record SliceId(string Runner, int Slice, int Count)

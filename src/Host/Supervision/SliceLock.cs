@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The kernel lock that keeps a slice from running twice at once, across masters and hand-run runners:

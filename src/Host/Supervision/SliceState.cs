@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>The state of one runner slice as status shows it (supervisord's names; lower case in JSON).</summary>
 public enum SliceState

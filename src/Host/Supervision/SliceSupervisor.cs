@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// Keeps one slice running under its <see cref="RestartPolicy"/>: starts a worker, watches it

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>What the master writes to <c>$var_dir/master.status.json</c> (and <c>status --json</c> prints, with queue figures added).</summary>
 /// <param name="MasterPid">The master's pid.</param>

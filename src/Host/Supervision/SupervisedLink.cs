@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-using RunnerHost.Host.Engine;
+using RunnerHost.Hosting.Engine;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// The child side of supervision (<c>runner --supervised</c>): heartbeats as JSON lines on stdout,

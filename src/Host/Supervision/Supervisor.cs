@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// Runs every slice supervisor, fans out operator requests (restart, reopen), and rewrites the

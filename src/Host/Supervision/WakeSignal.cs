@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>
 /// A resettable signal a waiter can put beside other tasks in <c>Task.WhenAny</c>: <see cref="Set"/>

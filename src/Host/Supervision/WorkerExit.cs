@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Supervision;
+namespace RunnerHost.Hosting.Supervision;
 
 /// <summary>How one run of a slice ended.</summary>
 /// <param name="ExitCode">The process exit code (0 for a thread that returned); null when killed by a signal, failed by an exception or abandoned.</param>

@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Text.Json;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Bench;
+namespace RunnerHost.Hosting.Tests.Bench;
 
 /// <summary>
 /// <c>runner-host-bench switchboard --backend jetstream</c> (bench/Tool) as a real process: every message makes the

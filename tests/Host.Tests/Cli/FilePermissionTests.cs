@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
-using RunnerHost.Host.Tests.Supervision;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
+using RunnerHost.Hosting.Tests.Supervision;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Hosting.Tests.Cli;
 
 /// <summary>
 /// Everything the host creates under var/ is 0750 (directories) and 0640 (files) whatever the caller's

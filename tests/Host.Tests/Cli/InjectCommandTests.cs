@@ -1,8 +1,8 @@
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Tests.Runners;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Tests.Runners;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Hosting.Tests.Cli;
 
 public sealed class InjectCommandTests
 {

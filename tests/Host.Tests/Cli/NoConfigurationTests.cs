@@ -1,7 +1,7 @@
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Hosting.Tests.Cli;
 
 /// <summary>
 /// Commands run from a directory without a configuration (real processes, no -C, no RUNNER_HOST_CONFIG):

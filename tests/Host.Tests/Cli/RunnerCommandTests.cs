@@ -1,6 +1,6 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Hosting.Tests.Cli;
 
 public sealed class RunnerCommandTests
 {

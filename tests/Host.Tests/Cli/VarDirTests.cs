@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Cli;
+namespace RunnerHost.Hosting.Tests.Cli;
 
 /// <summary>
 /// A var_dir that is a file, cannot be created or cannot be written: every command (a real process each)

@@ -1,7 +1,7 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 /// <summary>What used to be accepted silently: misspelt keys and sections, repeated sections, undefined variables, overlapping queues.</summary>
 public sealed class ConfigurationCheckTests

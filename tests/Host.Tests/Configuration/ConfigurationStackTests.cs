@@ -1,6 +1,6 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 public sealed class ConfigurationStackTests
 {

@@ -1,8 +1,8 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 /// <summary>Absurd durations and integers: one line naming file, line, section and key, never an exception of the runtime.</summary>
 public sealed class DurationAndRangeTests

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 /// <summary>Changes process-wide environment variables, so it must not run beside other fixtures.</summary>
 [NonParallelizable]

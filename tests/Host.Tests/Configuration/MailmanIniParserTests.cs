@@ -1,7 +1,7 @@
 using System.Text;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 public sealed class MailmanIniParserTests
 {

@@ -1,8 +1,8 @@
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 /// <summary>
 /// Plugin keys under <c>runner-host start</c>, with an out-of-tree plugin built by the tests: keys the

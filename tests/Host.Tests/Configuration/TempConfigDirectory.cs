@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.Configuration;
+namespace RunnerHost.Hosting.Tests.Configuration;
 
 /// <summary>A throw-away directory for configuration files; the fixture deletes it in TearDown.</summary>
 internal sealed class TempConfigDirectory

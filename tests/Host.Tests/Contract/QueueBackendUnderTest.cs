@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.JetStream;
-using RunnerHost.Host.Tests.Queues;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.JetStream;
+using RunnerHost.Hosting.Tests.Queues;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Contract;
+namespace RunnerHost.Hosting.Tests.Contract;
 
 /// <summary>
 /// One queue back end as the contract suite drives it: the producer side, the inspection surface,

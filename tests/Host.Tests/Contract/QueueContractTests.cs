@@ -4,7 +4,7 @@ using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Contract;
+namespace RunnerHost.Hosting.Tests.Contract;
 
 /// <summary>
 /// The queue contract, run on every back end (<see cref="QueueBackendUnderTest.All"/>): what a runner

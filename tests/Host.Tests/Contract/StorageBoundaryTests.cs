@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using RunnerHost.Host.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Plugins;
 
-namespace RunnerHost.Host.Tests.Contract;
+namespace RunnerHost.Hosting.Tests.Contract;
 
 /// <summary>
 /// Nothing outside a queue back end reads queue storage: no source file of the host or of the built-in
@@ -25,8 +25,8 @@ public sealed partial class StorageBoundaryTests
     public void Only_the_file_back_end_touches_queue_files()
     {
         string root = TestPluginBuilder.RepoRoot();
-        var backEndTypes = typeof(RunnerHost.Host.Queues.Files.FileSwitchboard).Assembly.GetTypes()
-            .Where(t => t.Namespace == "RunnerHost.Host.Queues.Files" && !t.IsNested && !t.Name.Contains('<', StringComparison.Ordinal))
+        var backEndTypes = typeof(RunnerHost.Hosting.Queues.Files.FileSwitchboard).Assembly.GetTypes()
+            .Where(t => t.Namespace == "RunnerHost.Hosting.Queues.Files" && !t.IsNested && !t.Name.Contains('<', StringComparison.Ordinal))
             .Select(t => t.Name.Split('`')[0])
             .Distinct()
             .ToList();

@@ -1,9 +1,9 @@
 using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Contract;
+namespace RunnerHost.Hosting.Tests.Contract;
 
 /// <summary>
 /// Mailman's core/docs/switchboard.rst (reference §7.3), step by step, on every back end

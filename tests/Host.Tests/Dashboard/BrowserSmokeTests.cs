@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using Microsoft.Playwright;
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Dashboard;
+namespace RunnerHost.Hosting.Tests.Dashboard;
 
 /// <summary>
 /// The browser harness end to end, on a page served from loopback the way a dashboard would be: the

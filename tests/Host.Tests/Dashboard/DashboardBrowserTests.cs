@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Dashboard;
+namespace RunnerHost.Hosting.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard as an operator uses it: a real <c>runner-host start</c>, a real out-of-tree plugin,

@@ -1,8 +1,8 @@
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Dashboard;
+namespace RunnerHost.Hosting.Tests.Dashboard;
 
 /// <summary>
 /// A real <c>runner-host start</c> with the rest runner (the dashboard) on a free loopback port, the

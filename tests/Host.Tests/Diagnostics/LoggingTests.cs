@@ -1,7 +1,7 @@
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Diagnostics;
+namespace RunnerHost.Hosting.Tests.Diagnostics;
 
 public sealed class LoggingTests
 {

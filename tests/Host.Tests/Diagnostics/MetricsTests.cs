@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Diagnostics;
+namespace RunnerHost.Hosting.Tests.Diagnostics;
 
 public sealed class MetricsTests
 {

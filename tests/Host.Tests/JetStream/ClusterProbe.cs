@@ -1,9 +1,9 @@
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>What a test asks the servers directly: whether a cluster can keep replicated streams yet, and which node leads a stream.</summary>
 internal static class ClusterProbe

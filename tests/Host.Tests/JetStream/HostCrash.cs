@@ -1,8 +1,8 @@
 using System.Globalization;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>
 /// The whole machine of a host dies: its master and every process under it are SIGKILLed at once, so no

@@ -2,14 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>
 /// One installation of runner-host on the JetStream back end, in a temporary directory: its own var_dir

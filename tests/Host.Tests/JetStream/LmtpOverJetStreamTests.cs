@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>
 /// The built-in LMTP runner of a real master storing into JetStream: a post is answered 250 only once

@@ -1,9 +1,9 @@
 using System.Text.Json;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>
 /// The single nats-server of a host is stopped in the middle of the work and started again (same port,

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
-using RunnerHost.Host.Tests.Rest;
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Rest;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>The REST API and the dashboard over queues in JetStream: inject, list, read, delete; readiness, inject and the dashboard say so while the server is away.</summary>
 [NonParallelizable]

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.JetStream;
+namespace RunnerHost.Hosting.Tests.JetStream;
 
 /// <summary>
 /// Two hosts (two real masters, each with its own var_dir and host_name) on one three-node cluster with

@@ -1,7 +1,7 @@
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Lists;
 
-namespace RunnerHost.Host.Tests.Lists;
+namespace RunnerHost.Hosting.Tests.Lists;
 
 public sealed class ConfiguredListTests
 {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>
 /// The Maildir archive keeps archived mail as private as the queues: files 0640 in folders 0750,

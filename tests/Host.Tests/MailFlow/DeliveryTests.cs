@@ -1,7 +1,7 @@
 using MimeKit;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>The pipeline, out, retry and archive runners against a real SMTP server on loopback.</summary>
 [NonParallelizable]

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>
 /// The whole flow with every runner running (in this process, created from the deployed plugins the

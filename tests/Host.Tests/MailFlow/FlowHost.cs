@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>
 /// A test host with the mail-flow sections, whose runners are created from the deployed plugins

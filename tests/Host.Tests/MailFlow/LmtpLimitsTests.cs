@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>The LMTP server's connection limits and its stop: <c>max_connections</c>, <c>idle_timeout</c>, draining.</summary>
 [NonParallelizable]

@@ -1,6 +1,6 @@
 using MimeKit;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>The LMTP runner, driven by swaks, Python's smtplib and raw sockets.</summary>
 [NonParallelizable]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>
 /// LMTP over real sockets: a <c>+tag</c> sub-address reaches its list; <c>max_errors</c> counts every

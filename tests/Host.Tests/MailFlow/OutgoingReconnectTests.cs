@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>
 /// The out runner's kept SMTP connection, closed by a real server that drops idle clients: the

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>Runs clients that are not ours (swaks, Python's smtplib, curl) and a raw socket client.</summary>
 internal static class Peers

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>The shipped configuration, adapted to a test's directory and ports.</summary>
 internal static class ShippedConfiguration

@@ -6,7 +6,7 @@ using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 
-namespace RunnerHost.Host.Tests.MailFlow;
+namespace RunnerHost.Hosting.Tests.MailFlow;
 
 /// <summary>A message as the SMTP sink received it: envelope and exact bytes.</summary>
 internal sealed record ReceivedMessage(string From, IReadOnlyList<string> To, byte[] Data)

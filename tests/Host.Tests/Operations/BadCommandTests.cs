@@ -1,7 +1,7 @@
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 public sealed class BadCommandTests
 {

@@ -1,16 +1,16 @@
 using System.Text;
 using System.Text.Json;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files;
-using RunnerHost.Host.Queues.JetStream;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files;
+using RunnerHost.Hosting.Queues.JetStream;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 /// <summary><c>runner-host queues migrate</c>, run as a process, between the queue directories and a real nats-server.</summary>
 public sealed class QueueMigrationTests

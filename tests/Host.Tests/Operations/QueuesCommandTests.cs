@@ -1,9 +1,9 @@
 using System.Text.Json;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 public sealed class QueuesCommandTests
 {

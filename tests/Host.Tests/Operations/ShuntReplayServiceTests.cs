@@ -1,9 +1,9 @@
-using RunnerHost.Host.Diagnostics;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Diagnostics;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Operations;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 /// <summary>The host operations plugins get as services: <see cref="IShuntReplay"/> and <see cref="IMetricsExporter"/>.</summary>
 public sealed class ShuntReplayServiceTests

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 /// <summary>The operator's path from the shell: a message fails, is found, read with its error, unshunted and processed.</summary>
 public sealed class ShuntWorkflowTests

@@ -1,9 +1,9 @@
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Operations;
+namespace RunnerHost.Hosting.Tests.Operations;
 
 public sealed class UnshuntTests
 {

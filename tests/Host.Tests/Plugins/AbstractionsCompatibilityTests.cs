@@ -1,7 +1,7 @@
 using System.Reflection;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 [TestFixture]
 public sealed class AbstractionsCompatibilityTests

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// The contract package as authors get it: <c>dotnet pack</c> validates it against the baseline of its

@@ -1,7 +1,7 @@
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Supervision;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Supervision;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>One plugin folder with a corrupt <c>.deps.json</c> next to a good plugin: only that plugin fails, in one line, for every command.</summary>
 [TestFixture]

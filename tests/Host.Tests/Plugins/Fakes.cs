@@ -7,7 +7,7 @@ using RunnerHost.Inspection;
 using RunnerHost.Lists;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 // Minimal stand-ins for the host services built elsewhere; the plugin tests need only a RunnerContext.
 internal sealed class FakeQueueRegistry : IQueueRegistry

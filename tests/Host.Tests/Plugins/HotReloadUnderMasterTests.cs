@@ -1,9 +1,9 @@
 using System.Text.Json;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// Hot reload as an operator does it, under one <c>runner-host start</c> shared by the steps: the

@@ -1,10 +1,10 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>One plugin directory with good and broken plugins side by side, loaded once.</summary>
 [TestFixture]

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// <c>runner-host plugins install PATH</c> and <c>plugins remove NAME</c> as an operator runs them: a build

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>A plugin replaces the host's list manager through <c>[lists] manager</c>.</summary>
 public sealed class PluginListManagerTests

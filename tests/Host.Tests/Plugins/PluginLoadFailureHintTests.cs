@@ -1,8 +1,8 @@
 using System.Text.Json;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Supervision;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Supervision;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// A plugin built without <c>EnableDynamicLoading</c> (NoDynamicLoadingPlugin: its Newtonsoft.Json is not

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// Two plugins defining the same full type name (<c>DuplicateNameA.DupRunner</c> in DuplicateNameA and

@@ -1,14 +1,14 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using System.Reflection;
 using System.Runtime.Loader;
 using Autofac;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 [TestFixture]
 public sealed class PluginRunnerScopeTests

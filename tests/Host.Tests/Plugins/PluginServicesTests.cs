@@ -1,7 +1,7 @@
-using RunnerHost.Host.Tests.Support;
-using RunnerHost.Host.Tests.Supervision;
+using RunnerHost.Hosting.Tests.Support;
+using RunnerHost.Hosting.Tests.Supervision;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// A plugin that registers its services through IServiceCollection (contract 2.4's IPluginServices), no Autofac

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>The private copies runners load plugins from: one per content, reused, pruned when unused, and safe on hostile folders.</summary>
 [TestFixture]

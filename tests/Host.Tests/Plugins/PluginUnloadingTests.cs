@@ -1,11 +1,11 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using System.Runtime.CompilerServices;
 using Autofac;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// The verified pattern (dotnet-notes §4): everything that touches the plugin happens in a method that is

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Plugins;
+using RunnerHost.Hosting.Plugins;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 [TestFixture]
 public sealed class RunnerTypeIndexTests

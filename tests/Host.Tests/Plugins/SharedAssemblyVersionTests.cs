@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Reflection;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// The versions a plugin was compiled against, for every assembly it shares with the host: the

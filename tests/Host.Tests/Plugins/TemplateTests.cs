@@ -1,13 +1,13 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// An author's whole path, outside the repository: the packages this build produced in a local feed,

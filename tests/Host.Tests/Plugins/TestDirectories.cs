@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 internal static class TestDirectories
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// Builds the test plugins under tests/TestPlugins once per test run into a temporary folder; each

@@ -1,6 +1,6 @@
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Plugins;
+namespace RunnerHost.Hosting.Tests.Plugins;
 
 /// <summary>
 /// A plugin the host's build knows nothing about, built during the test run, dropped into a plugin

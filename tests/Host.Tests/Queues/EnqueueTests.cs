@@ -1,10 +1,10 @@
 using System.Text;
 using MimeKit;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Messages;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class EnqueueTests

@@ -1,11 +1,11 @@
 using System.Text;
-using RunnerHost.Host.Operations;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Operations;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 /// <summary>
 /// Hostile time parts in entry names, through every reader of entry names: the runner's listing,

@@ -1,7 +1,7 @@
-using RunnerHost.Host.Queues;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using RunnerHost.Hosting.Queues;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class FifoTests

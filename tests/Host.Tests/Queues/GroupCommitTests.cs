@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Messages;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class GroupCommitTests

@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Queues.Files.Journal;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Queues.Files.Journal;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 /// <summary>
 /// The enqueue journal after a simulated crash: a writer that lets go of its segment without a

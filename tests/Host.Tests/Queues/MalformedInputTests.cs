@@ -1,11 +1,11 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class MalformedInputTests

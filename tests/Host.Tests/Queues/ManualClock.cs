@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 /// <summary>A clock the test sets by hand.</summary>
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider

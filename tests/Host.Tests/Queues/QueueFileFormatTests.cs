@@ -1,8 +1,8 @@
 using System.Text;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class QueueFileFormatTests

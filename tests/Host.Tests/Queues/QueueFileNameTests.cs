@@ -1,6 +1,6 @@
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class QueueFileNameTests

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using MimeKit;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 /// <summary>A temporary queue root with a shared notifier and logger; deletes everything on dispose.</summary>
 internal sealed class QueueTestEnvironment : IDisposable

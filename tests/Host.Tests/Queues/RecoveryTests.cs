@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Queues;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using RunnerHost.Hosting.Queues;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class RecoveryTests

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Numerics;
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 [TestFixture]
 public sealed class SliceTests

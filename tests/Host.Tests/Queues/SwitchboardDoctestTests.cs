@@ -1,8 +1,8 @@
-using RunnerHost.Host.Queues;
+using RunnerHost.Hosting.Queues;
 using RunnerHost.Messages;
-using static RunnerHost.Host.Tests.Queues.QueueTestEnvironment;
+using static RunnerHost.Hosting.Tests.Queues.QueueTestEnvironment;
 
-namespace RunnerHost.Host.Tests.Queues;
+namespace RunnerHost.Hosting.Tests.Queues;
 
 /// <summary>
 /// Port of Mailman's core/docs/switchboard.rst (reference §7.3), step by step, through the queue

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using RunnerHost.Host.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.MailFlow;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>
 /// One message size limit, <c>max_message_size</c> (set once in <c>[runner.master]</c>), for LMTP and

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>
 /// <c>/health/ready</c> of the rest runner over real HTTP against whatever <c>master.status.json</c> holds:

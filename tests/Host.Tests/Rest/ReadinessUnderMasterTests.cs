@@ -1,8 +1,8 @@
 using System.Net;
-using RunnerHost.Host.Tests.Dashboard;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Dashboard;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary><c>/health/ready</c> of the rest runner under <c>runner-host start</c>: every slice running and the queue back end answering, over real HTTP.</summary>
 [NonParallelizable]

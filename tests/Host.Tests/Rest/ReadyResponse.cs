@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>One answer of <c>/health/ready</c>: the status code, the body, and each check's status and description by name.</summary>
 internal sealed record ReadyResponse(HttpStatusCode Code, string Body, IReadOnlyDictionary<string, (string Status, string Description)> Checks)

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using RunnerHost.Host.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.MailFlow;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>Every endpoint of the rest runner over real HTTP: status codes, JSON shapes, problem details, auth.</summary>
 [NonParallelizable]

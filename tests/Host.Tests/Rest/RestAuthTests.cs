@@ -1,7 +1,7 @@
 using System.Net;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>
 /// Who may read what, over real HTTP: message content and metadata need the token from every peer;

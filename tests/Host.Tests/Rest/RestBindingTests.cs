@@ -4,10 +4,10 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>
 /// A REST API bound beyond loopback without <c>api_token</c> refuses to start with one line naming

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
-using RunnerHost.Host.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.MailFlow;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>The rest runner, created from the deployed plugin and run in this process on a free loopback port, with an HttpClient aimed at it.</summary>
 internal sealed class RestHost : IAsyncDisposable

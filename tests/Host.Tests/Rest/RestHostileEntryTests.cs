@@ -1,11 +1,11 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Tests.Queues;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Tests.Queues;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>The REST API's readers of entry names and entry files, over real HTTP, against what a queue directory may really hold.</summary>
 public sealed class RestHostileEntryTests

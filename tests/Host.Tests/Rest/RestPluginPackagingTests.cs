@@ -1,8 +1,8 @@
 using System.Net;
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>ASP.NET Core comes from the host's shared framework: the plugin folder ships none of it, and the plugin runs in a real <c>runner-host runner</c> process.</summary>
 [NonParallelizable]

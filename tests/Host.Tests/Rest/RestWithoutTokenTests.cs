@@ -1,7 +1,7 @@
 using System.Net;
-using RunnerHost.Host.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.MailFlow;
 
-namespace RunnerHost.Host.Tests.Rest;
+namespace RunnerHost.Hosting.Tests.Rest;
 
 /// <summary>Without <c>api_token</c> the API serves summaries only: every mutating call and every entry read is 403 with a problem detail that says how to enable it.</summary>
 [NonParallelizable]

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 /// <summary>
 /// The host parses an entry's message only when something reads it (contract 2.3): a runner that only moves

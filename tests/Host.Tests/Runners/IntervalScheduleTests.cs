@@ -1,7 +1,7 @@
-using RunnerHost.Host.Tests.Queues;
+using RunnerHost.Hosting.Tests.Queues;
 using RunnerHost.Scheduling;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 public sealed class IntervalScheduleTests
 {

@@ -1,7 +1,7 @@
-using RunnerHost.Host.Messages;
+using RunnerHost.Hosting.Messages;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 public sealed class MetadataDumpTests
 {

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Events;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 public sealed class RunnerTests
 {

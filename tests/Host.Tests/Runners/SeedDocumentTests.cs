@@ -1,10 +1,10 @@
 using MimeKit;
-using RunnerHost.Host.Messages;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Messages;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 /// <summary>Mailman's core/docs/runner.rst, step by step, on each queue back end.</summary>
 [TestFixture("file")]

@@ -2,7 +2,7 @@ using MimeKit;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Runners;
+namespace RunnerHost.Hosting.Tests.Runners;
 
 /// <summary>Mailman's make_testable_runner: stops in the periodic hook once its queue is drained (or it has none), never sleeps.</summary>
 internal class TestableRunnerBase(RunnerContext context) : Runner(context)

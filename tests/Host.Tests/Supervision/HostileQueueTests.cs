@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Queues;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Queues;
+using RunnerHost.Hosting.Supervision;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>
 /// What an operator's queue directory may really hold — poison names, a FIFO, a symbolic link, a

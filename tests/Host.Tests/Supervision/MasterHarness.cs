@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>A configuration in a temporary directory with the SupervisionPlugin deployed, and helpers to run the real master against it.</summary>
 internal sealed class MasterHarness : IDisposable

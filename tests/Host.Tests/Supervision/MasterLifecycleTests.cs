@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>The real master with real child processes and signals: start, status, stop, lock, master death, detach.</summary>
 public sealed class MasterLifecycleTests

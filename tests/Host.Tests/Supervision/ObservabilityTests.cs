@@ -1,8 +1,8 @@
 using System.Text.Json;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>What an operator sees of a running master: its metrics, the shunt depth in status, log reopen across processes, and crash stacks in the log.</summary>
 public sealed class ObservabilityTests

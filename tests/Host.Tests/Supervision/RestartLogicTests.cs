@@ -1,6 +1,6 @@
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>The pure parts of the restart policy, with explicit times and a fixed "random".</summary>
 public sealed class RestartLogicTests
@@ -146,7 +146,7 @@ public sealed class RestartLogicTests
     public void A_bad_failed_retry_interval_names_the_key(string value, string problem)
     {
         // Checked when the configuration is read, as every host key is, so every command refuses it.
-        var error = Assert.Throws<RunnerHost.Host.Configuration.ConfigurationException>(() => RestartPolicy.FromSettings(Runner($"failed_retry_interval: {value}\n")));
+        var error = Assert.Throws<RunnerHost.Hosting.Configuration.ConfigurationException>(() => RestartPolicy.FromSettings(Runner($"failed_retry_interval: {value}\n")));
 
         Assert.That(error!.Message, Does.Contain("failed_retry_interval").And.Contain(problem));
     }
@@ -170,7 +170,7 @@ public sealed class RestartLogicTests
 
     private static RunnerHost.Configuration.RunnerSettings Runner(string keys)
     {
-        var stack = RunnerHost.Host.Configuration.ConfigurationStack.FromDefaults();
+        var stack = RunnerHost.Hosting.Configuration.ConfigurationStack.FromDefaults();
         stack.Push("test", $"[runner.x]\nclass: X\n{keys}");
         Assert.That(stack.Build().TryGetRunner("x", out var settings), Is.True);
         return settings!;

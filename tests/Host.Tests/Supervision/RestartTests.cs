@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>Restarts with real processes: SIGKILLed children, crash loops, cannot-start runners, operator restarts, the watchdog.</summary>
 public sealed partial class RestartTests

@@ -1,8 +1,8 @@
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>A runner process under the master holds only the plugin of its class, not every deployed plugin and its dependencies.</summary>
 [TestFixture]

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using RunnerHost.Host.Cli;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Cli;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>A slice never runs twice at once: not across masters (an orphan of a SIGKILLed master), not by hand beside the master.</summary>
 public sealed class SliceExclusionTests

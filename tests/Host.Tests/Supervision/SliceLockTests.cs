@@ -1,8 +1,8 @@
 using System.Text;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>The slice lock on its own: who excludes whom, within one process as across processes, and what a waiter learns.</summary>
 public sealed class SliceLockTests

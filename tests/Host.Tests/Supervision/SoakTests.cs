@@ -1,6 +1,6 @@
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>Thousands of messages across 2 runners × 2 slices while runner processes are SIGKILLed at random.</summary>
 public sealed class SoakTests

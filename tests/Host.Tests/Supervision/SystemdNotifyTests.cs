@@ -1,10 +1,10 @@
 using System.Net.Sockets;
 using System.Text;
-using RunnerHost.Host.Supervision;
-using RunnerHost.Host.Tests.Plugins;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Supervision;
+using RunnerHost.Hosting.Tests.Plugins;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Supervision;
+namespace RunnerHost.Hosting.Tests.Supervision;
 
 /// <summary>
 /// The master under a stand-in for systemd: <c>runner-host start</c> as a real process with the

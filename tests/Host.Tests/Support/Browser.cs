@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Playwright;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>
 /// Debian's headless Chromium (installed by tests/prerequisites.sh), driven through Playwright. The

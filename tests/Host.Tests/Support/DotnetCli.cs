@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>Runs the dotnet CLI from a test, as an author or operator would in a shell.</summary>
 internal static class DotnetCli

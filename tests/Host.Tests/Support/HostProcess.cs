@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>Runs the real <c>runner-host</c> executable (built next to the tests) as a child process.</summary>
 internal static class HostProcess

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>Captures log lines (level, formatted message, exception) so tests can assert on them.</summary>
 internal sealed class ListLoggerProvider : ILoggerProvider

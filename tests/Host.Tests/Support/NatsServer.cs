@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>
 /// A real <c>nats-server</c> with JetStream (Debian's package, installed by tests/prerequisites.sh), on a
@@ -177,7 +177,7 @@ internal sealed class NatsServer : IAsyncDisposable
             return;
         }
 
-        RunnerHost.Host.Supervision.Posix.SendSignal(process.Id, RunnerHost.Host.Supervision.Posix.SigTerm);
+        RunnerHost.Hosting.Supervision.Posix.SendSignal(process.Id, RunnerHost.Hosting.Supervision.Posix.SigTerm);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {

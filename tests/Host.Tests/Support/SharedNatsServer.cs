@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>
 /// One nats-server for the tests that only need a server (each under its own stream prefix): started on

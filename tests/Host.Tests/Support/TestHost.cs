@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.Composition;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Composition;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 /// <summary>
 /// A host in a temporary directory: a configuration file with the list test@example.com, a var

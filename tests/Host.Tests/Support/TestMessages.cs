@@ -1,7 +1,7 @@
 using System.Text;
 using MimeKit;
 
-namespace RunnerHost.Host.Tests.Support;
+namespace RunnerHost.Hosting.Tests.Support;
 
 internal static class TestMessages
 {

@@ -5,19 +5,19 @@ using RunnerHost.Lists;
 using RunnerHost.Messages;
 using RunnerHost.Testing;
 
-namespace RunnerHost.Host.Tests.Testing;
+namespace RunnerHost.Hosting.Tests.Testing;
 
 /// <summary>The testing package authors use: one pass of a runner built the way the host builds it, over real file queues.</summary>
 public sealed class RunnerTestHostTests
 {
     private const string Sections = """
         [runner.relay]
-        class: RunnerHost.Host.Tests.Testing.RelayRunner
+        class: RunnerHost.Hosting.Tests.Testing.RelayRunner
         prefix: [relayed]
         [runner.next]
         class: none
         [runner.clock]
-        class: RunnerHost.Host.Tests.Testing.ClockService
+        class: RunnerHost.Hosting.Tests.Testing.ClockService
         path:
         """;
 

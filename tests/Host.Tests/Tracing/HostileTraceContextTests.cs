@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MimeKit;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Tests.Runners;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Tests.Runners;
+using RunnerHost.Hosting.Tests.Support;
 using RunnerHost.Lists;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>
 /// What an entry's metadata says about its trace is read from disk, so it is hostile: a context that is not W3C

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>An OTLP/HTTP trace receiver of the test's own: POST /v1/traces with application/x-protobuf on a free 127.0.0.1 port.</summary>
 internal sealed class OtlpReceiver : IDisposable

@@ -1,7 +1,7 @@
-using RunnerHost.Host.Tests.MailFlow;
-using RunnerHost.Host.Tests.Support;
+using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Support;
 
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>
 /// One post is one trace, the way users run it: <c>runner-host start</c> with the shipped flow (lmtp → in → out),

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>A minimal protobuf wire reader: enough to walk OTLP's ExportTraceServiceRequest.</summary>
 internal static class ProtoWire

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>One span as an OTLP receiver got it, with the resource (process) that sent it.</summary>
 internal sealed record ReceivedSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Resource)

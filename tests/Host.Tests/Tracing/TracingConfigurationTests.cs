@@ -1,9 +1,9 @@
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
-using RunnerHost.Host.Diagnostics.Tracing;
-using RunnerHost.Host.Tests.Configuration;
+using RunnerHost.Hosting.Configuration;
+using RunnerHost.Hosting.Diagnostics.Tracing;
+using RunnerHost.Hosting.Tests.Configuration;
 
-namespace RunnerHost.Host.Tests.Tracing;
+namespace RunnerHost.Hosting.Tests.Tracing;
 
 /// <summary>The <c>[tracing]</c> section: off by default, every value range-checked with its file and line.</summary>
 public sealed class TracingConfigurationTests
@@ -25,7 +25,7 @@ public sealed class TracingConfigurationTests
 
         Assert.That(tracing.Enabled, Is.False);
         var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
-            .AddRunnerHostTracing(tracing, new RunnerHost.Host.Diagnostics.LogIdentity("in:0/1", "in", "0/1", Environment.ProcessId));
+            .AddRunnerHostTracing(tracing, new RunnerHost.Hosting.Diagnostics.LogIdentity("in:0/1", "in", "0/1", Environment.ProcessId));
         Assert.That(services, Is.Empty, "no tracer provider, so no listener");
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RunnerHost.Messages;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>
 /// The W3C trace context an entry carries in its metadata (<c>traceparent</c>, <c>tracestate</c>), from the hop

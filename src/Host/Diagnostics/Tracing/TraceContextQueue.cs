@@ -3,7 +3,7 @@ using MimeKit;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>One queue of <see cref="TraceContextQueues"/>: adds the current span's context to what is enqueued.</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A mail queue in Mailman's sense, not a collection type.")]

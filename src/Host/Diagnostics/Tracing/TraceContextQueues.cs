@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>
 /// The queue registry runner contexts get: every enqueue made while a span is current carries that span's

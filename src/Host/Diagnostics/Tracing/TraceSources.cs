@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>The activity sources of the host, and the source names a runner process's tracer provider listens to.</summary>
 public static class TraceSources

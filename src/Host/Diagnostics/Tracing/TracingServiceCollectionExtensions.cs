@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>The tracer provider of a runner process (a .NET Generic Host, <see cref="Processes.RunnerProcessHost"/>).</summary>
 public static class TracingServiceCollectionExtensions

@@ -1,8 +1,8 @@
 using System.Globalization;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Diagnostics.Tracing;
+namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>Where a runner process sends its spans.</summary>
 public enum TracingExporter

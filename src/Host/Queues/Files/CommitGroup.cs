@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>One caller waiting in a <see cref="CommitGroup{TMember}"/>.</summary>
 public abstract class CommitGroupMember

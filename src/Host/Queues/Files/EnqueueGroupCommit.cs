@@ -1,8 +1,8 @@
 using System.Diagnostics;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// Group commit of durable enqueues into one directory. Each enqueue writes its temporary file

@@ -2,7 +2,7 @@ using MimeKit;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// An entry taken from a queue directory: its <c>.bak</c> file. Every ending removes the <c>.bak</c>

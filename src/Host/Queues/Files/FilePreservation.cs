@@ -3,9 +3,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Messages;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>Moves files into the bad directory as <c>&lt;name&gt;.psv</c> (unique) with a <c>.reason</c> sidecar.</summary>
 internal sealed class FilePreservation(string queueName, string badDirectory, bool fsync, ILogger logger, TimeProvider time)

@@ -1,6 +1,6 @@
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>The real file system behind <see cref="IPublishOperations"/>.</summary>
 public sealed class FilePublishOperations : IPublishOperations

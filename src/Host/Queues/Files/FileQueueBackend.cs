@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>The file back end: every queue a directory on this machine (docs/queue-format.md).</summary>
 public sealed class FileQueueBackend : IQueueBackend

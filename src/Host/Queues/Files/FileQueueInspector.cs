@@ -4,9 +4,9 @@ using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>Where one queue of the file back end lives and how many slices its runner has.</summary>
 /// <param name="Name">The queue name.</param>

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// The entries of one slice of a queue directory, in FIFO order, from one listing through

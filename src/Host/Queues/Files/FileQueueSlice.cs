@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// A runner's slice of a queue directory: passes over the due <c>.pck</c> entries of the slice, each

@@ -2,10 +2,10 @@ using Microsoft.Extensions.Logging;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-using RunnerHost.Host.IO;
-using RunnerHost.Host.Queues.Files.Journal;
+using RunnerHost.Hosting.IO;
+using RunnerHost.Hosting.Queues.Files.Journal;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// Crash recovery of one slice: interrupted entries (<c>.bak</c>) go back to <c>.pck</c> with their

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>The entries of one slice that are due at a moment, in FIFO order, and when the next delayed one is due.</summary>
 /// <param name="Ready">Filebases of the due entries, FIFO.</param>

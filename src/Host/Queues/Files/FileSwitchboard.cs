@@ -3,10 +3,10 @@ using MimeKit;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-using RunnerHost.Host.IO;
-using RunnerHost.Host.Queues.Files.Journal;
+using RunnerHost.Hosting.IO;
+using RunnerHost.Hosting.Queues.Files.Journal;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// One queue directory of the file back end (Mailman's switchboard), restricted to one slice of the

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>Where and how one switchboard stores its entries.</summary>
 public sealed record FileSwitchboardOptions

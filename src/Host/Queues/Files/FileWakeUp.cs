@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
 
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// Wakes a waiting runner when entries may have arrived: in-process enqueues signal the shared

@@ -1,6 +1,6 @@
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>The file-system steps of an <see cref="EnqueueGroupCommit"/>; replaced in tests to check their order.</summary>
 public interface IPublishOperations

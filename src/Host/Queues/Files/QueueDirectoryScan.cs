@@ -1,6 +1,6 @@
 using System.IO.Enumeration;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>What a name in a queue directory is.</summary>
 public enum ScannedKind

@@ -1,4 +1,4 @@
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>
 /// In-process wake-ups between switchboards: one per host process, shared by all switchboards.

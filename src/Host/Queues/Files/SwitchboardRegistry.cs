@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files;
+namespace RunnerHost.Hosting.Queues.Files;
 
 /// <summary>The unsliced switchboard of every configured queue of the file back end, for enqueueing into any of them.</summary>
 public sealed class SwitchboardRegistry : IQueueRegistry, IDisposable

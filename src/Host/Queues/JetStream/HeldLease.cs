@@ -2,7 +2,7 @@ using MimeKit;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// An entry an operator's command took (<c>unshunt</c>, <c>bad requeue</c>): moved to the queue's "held"

@@ -2,9 +2,9 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.KeyValueStore;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// The one connection of a process to the NATS servers. The first connection is made in the background

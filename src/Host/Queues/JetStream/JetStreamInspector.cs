@@ -4,7 +4,7 @@ using RunnerHost.Inspection;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// The inspection surface over JetStream queues: what every command, the REST API and metrics read.

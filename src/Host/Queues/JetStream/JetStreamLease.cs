@@ -5,7 +5,7 @@ using NATS.Client.JetStream;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// An entry delivered by its slice's consumer and not yet acknowledged. While it is in hand, progress

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>Where an entry is kept in a queue's stream: ready to take, due later, or held by an operator's command.</summary>
 public enum EntryPlace

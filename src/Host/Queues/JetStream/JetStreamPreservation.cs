@@ -3,7 +3,7 @@ using NATS.Client.Core;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// Puts entries into the <c>bad</c> stream exactly as they were stored, with a reason record (the

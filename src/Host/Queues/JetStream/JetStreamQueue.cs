@@ -3,7 +3,7 @@ using NATS.Client.Core;
 using RunnerHost.Messages;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// A queue as producers see it on JetStream: an enqueue publishes the entry, in the one entry format

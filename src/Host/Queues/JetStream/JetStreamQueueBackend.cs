@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Logging;
 using NATS.Client.KeyValueStore;
 using RunnerHost.Configuration;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 using RunnerHost.Inspection;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// The NATS JetStream back end (docs/scale-out.md): every queue a stream shared by every host

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>Every configured queue on JetStream.</summary>
 public sealed class JetStreamQueueRegistry(IEnumerable<string> names, JetStreamStore store, TimeProvider clock) : IQueueRegistry

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>What a slice and its leases share: the stores, the clock, and the retry of endings through an outage.</summary>
 internal sealed class JetStreamSliceContext(

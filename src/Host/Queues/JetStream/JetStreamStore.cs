@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using RunnerHost.Host.Configuration;
+using RunnerHost.Hosting.Configuration;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// The stream operations the back end is built from, each checked against nats-server 2.9.10

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.KeyValueStore;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>Who works a slice, as every host reads it in the slice claims bucket.</summary>
 public sealed record SliceHolder(

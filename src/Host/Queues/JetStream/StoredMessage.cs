@@ -1,6 +1,6 @@
 using NATS.Client.Core;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>One message as the stream holds it: where, its sequence, its bytes and headers.</summary>
 public sealed record StoredMessage(string Subject, ulong Sequence, byte[] Data, NatsHeaders? Headers)

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using NATS.Client.KeyValueStore;
 
-namespace RunnerHost.Host.Queues.JetStream;
+namespace RunnerHost.Hosting.Queues.JetStream;
 
 /// <summary>
 /// Deliveries of an entry that were no attempt: a stop gave the entry back (a nak). The server counts

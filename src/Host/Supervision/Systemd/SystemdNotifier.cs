@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Supervision.Systemd;
+namespace RunnerHost.Hosting.Supervision.Systemd;
 
 /// <summary>
 /// Sends sd_notify datagrams (<c>READY=1</c>, <c>STATUS=…</c>, …) to the socket systemd names in

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace RunnerHost.Host.Supervision.Systemd;
+namespace RunnerHost.Hosting.Supervision.Systemd;
 
 /// <summary>
 /// The master's side of <c>Type=notify</c>: <c>READY=1</c> once every slice is running for the first

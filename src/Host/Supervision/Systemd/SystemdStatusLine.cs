@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace RunnerHost.Host.Supervision.Systemd;
+namespace RunnerHost.Hosting.Supervision.Systemd;
 
 /// <summary>
 /// The one line <c>systemctl status</c> shows after "Status:", built from the master's status, e.g.

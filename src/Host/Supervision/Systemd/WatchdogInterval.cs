@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RunnerHost.Host.Supervision.Systemd;
+namespace RunnerHost.Hosting.Supervision.Systemd;
 
 /// <summary>
 /// How often to send <c>WATCHDOG=1</c>: half of <c>WATCHDOG_USEC</c>, as sd_watchdog_enabled advises,

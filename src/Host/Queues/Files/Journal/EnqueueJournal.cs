@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>
 /// The write-ahead journal of one switchboard (<c>[queues] commit: journal</c>): a durable enqueue

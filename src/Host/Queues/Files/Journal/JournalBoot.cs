@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>
 /// Which boot of the machine this is, and a clock every process of that boot shares: together they

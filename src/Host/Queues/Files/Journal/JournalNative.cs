@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>
 /// The libc calls of the journal. <c>fdatasync</c> rather than <see cref="RandomAccess.FlushToDisk"/>

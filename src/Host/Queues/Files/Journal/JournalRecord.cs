@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>What a journal record says.</summary>
 internal enum JournalRecordKind : byte

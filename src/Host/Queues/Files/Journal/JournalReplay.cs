@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using RunnerHost.Host.IO;
+using RunnerHost.Hosting.IO;
 using RunnerHost.Queues;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>
 /// Recovery of the enqueue journal of one queue directory, run when a slice is opened before any

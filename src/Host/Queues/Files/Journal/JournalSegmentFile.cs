@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using RunnerHost.Host.IO;
-using RunnerHost.Host.Supervision;
+using RunnerHost.Hosting.IO;
+using RunnerHost.Hosting.Supervision;
 
-namespace RunnerHost.Host.Queues.Files.Journal;
+namespace RunnerHost.Hosting.Queues.Files.Journal;
 
 /// <summary>
 /// One journal segment on disk: a preallocated, zero-filled file (so an append changes no inode

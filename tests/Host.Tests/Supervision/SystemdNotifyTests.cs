@@ -153,6 +153,18 @@ public sealed class SystemdNotifyTests
         Assert.That(output, Is.Empty, "no complaint about any directive");
     }
 
+    [Test]
+    public async Task The_unit_file_in_docs_is_the_shipped_one()
+    {
+        string docs = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "systemd.md"));
+        int start = docs.IndexOf("```ini\n", StringComparison.Ordinal);
+        Assert.That(start, Is.GreaterThanOrEqualTo(0), "docs/systemd.md has an ini block");
+        start += "```ini\n".Length;
+        int end = docs.IndexOf("```", start, StringComparison.Ordinal);
+
+        Assert.That(docs[start..end], Is.EqualTo(await File.ReadAllTextAsync(ShippedUnitFile())), "docs/systemd.md shows config/systemd/runner-host.service as it ships");
+    }
+
     private static Dictionary<string, string?> Environment(string socket, string usec) => new()
     {
         ["NOTIFY_SOCKET"] = socket,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RunnerHost.Hosting.Tests.Plugins;
 using RunnerHost.Hosting.Tests.Support;
 
 namespace RunnerHost.Hosting.Tests.MailFlow;
@@ -20,22 +21,11 @@ public sealed class ArchivePermissionsTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
+        _root = TestDirectories.CreateTemp("archive-perms");
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public void TearDown() => TestDirectories.DeleteQuietly(_root);
 
     [Test]
     public async Task Archived_messages_are_0640_in_0750_folders_under_umask_000()

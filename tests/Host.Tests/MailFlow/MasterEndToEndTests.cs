@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using RunnerHost.Hosting.Tests.Plugins;
 using RunnerHost.Hosting.Tests.Support;
 
 namespace RunnerHost.Hosting.Tests.MailFlow;
@@ -23,25 +24,14 @@ public sealed class MasterEndToEndTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
+        _root = TestDirectories.CreateTemp("master-e2e");
         _config = Path.Combine(_root, "runner-host.cfg");
         _lmtpPort = FlowHost.FreePort();
         _restPort = FlowHost.FreePort();
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public void TearDown() => TestDirectories.DeleteQuietly(_root);
 
     [Test]
     public async Task The_master_runs_the_default_flow_through_a_sink_outage_without_loss_or_duplicates_and_stops_cleanly()

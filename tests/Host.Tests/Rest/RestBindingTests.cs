@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using RunnerHost.Configuration;
 using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Plugins;
 using RunnerHost.Hosting.Tests.Support;
 
 namespace RunnerHost.Hosting.Tests.Rest;
@@ -23,22 +24,11 @@ public sealed class RestBindingTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
+        _root = TestDirectories.CreateTemp("rest-binding");
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public void TearDown() => TestDirectories.DeleteQuietly(_root);
 
     [Test]
     public async Task Under_the_master_a_rest_host_of_0_0_0_0_without_api_token_refuses_to_start_with_one_line()

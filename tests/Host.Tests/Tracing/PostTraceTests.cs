@@ -1,4 +1,5 @@
 using RunnerHost.Hosting.Tests.MailFlow;
+using RunnerHost.Hosting.Tests.Plugins;
 using RunnerHost.Hosting.Tests.Support;
 
 namespace RunnerHost.Hosting.Tests.Tracing;
@@ -25,24 +26,13 @@ public sealed class PostTraceTests
     [SetUp]
     public void SetUp()
     {
-        _root = Path.Combine(Path.GetTempPath(), "runnerhost-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_root);
+        _root = TestDirectories.CreateTemp("post-trace");
         _config = Path.Combine(_root, "runner-host.cfg");
         _lmtpPort = FlowHost.FreePort();
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        try
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort.
-        }
-    }
+    public void TearDown() => TestDirectories.DeleteQuietly(_root);
 
     [Test]
     public async Task A_post_is_one_trace_from_the_lmtp_accept_through_both_runners_to_the_smtp_delivery()

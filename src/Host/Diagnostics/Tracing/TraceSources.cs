@@ -8,11 +8,11 @@ public static class TraceSources
     /// <summary>The host's queue runner loop: one consumer span per entry (<c>process QUEUE</c>).</summary>
     public const string RunnerName = "RunnerHost.Runner";
 
-    /// <summary>ASP.NET Core's own source: one server span per REST request (the rest runner), with no code of ours.</summary>
-    public const string AspNetCoreName = "Microsoft.AspNetCore";
-
-    /// <summary>Every source listened to: the host's, every plugin's that follows the <c>RunnerHost.*</c> naming, and ASP.NET Core's.</summary>
-    public static IReadOnlyList<string> Listened { get; } = ["RunnerHost.*", AspNetCoreName];
+    /// <summary>
+    /// The sources listened to by name: the host's and every plugin's that follows the <c>RunnerHost.*</c> naming.
+    /// ASP.NET Core's (the rest runner's requests) comes with its instrumentation, <see cref="RestRequestTracing"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Listened { get; } = ["RunnerHost.*"];
 
     /// <summary>The runner loop's source. Immutable; without a listener its StartActivity returns null and costs a check.</summary>
     public static ActivitySource Runner { get; } = new(RunnerName);

@@ -6,7 +6,7 @@ using OpenTelemetry.Trace;
 namespace RunnerHost.Hosting.Diagnostics.Tracing;
 
 /// <summary>
-/// The tracer provider of a runner process: listens to <see cref="TraceSources.Listened"/> and exports over OTLP as
+/// The tracer provider of a runner process: listens to <see cref="TraceSources.Listened"/> and the REST requests, and exports over OTLP as
 /// <c>[tracing]</c> says. The keys the file sets win; the ones it leaves unset are the standard <c>OTEL_*</c>
 /// variables' (the SDK reads them itself when nothing is set in code), then the built-in defaults.
 /// </summary>
@@ -16,6 +16,7 @@ public static class TracingSetup
     internal static TracerProviderBuilder Configure(TracerProviderBuilder builder, TracingSettings settings)
     {
         builder.AddSource([.. TraceSources.Listened]);
+        RestRequestTracing.Add(builder);
         if (settings.SampleRatio is { } ratio || !IsSet("OTEL_TRACES_SAMPLER"))
         {
             // Parent-based: a post sampled at LMTP is recorded at every hop, one that was not is recorded at none.

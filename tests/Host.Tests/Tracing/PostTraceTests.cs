@@ -1,3 +1,5 @@
+using NATS.Client.Core;
+using NATS.Client.JetStream;
 using RunnerHost.Hosting.Tests.MailFlow;
 using RunnerHost.Hosting.Tests.Plugins;
 using RunnerHost.Hosting.Tests.Support;
@@ -35,13 +37,44 @@ public sealed class PostTraceTests
     public void TearDown() => TestDirectories.DeleteQuietly(_root);
 
     [Test]
-    public async Task A_post_is_one_trace_from_the_lmtp_accept_through_both_runners_to_the_smtp_delivery()
+    public Task A_post_is_one_trace_from_the_lmtp_accept_through_both_runners_to_the_smtp_delivery() =>
+        AssertOnePostOneTraceAsync(queues: string.Empty, () => Task.CompletedTask);
+
+    [Test]
+    public Task On_jetstream_the_context_travels_in_the_stream_entries_metadata()
+    {
+        // The shared server, under a prefix of this test's own: every queue of the flow is a stream subject.
+        var server = SharedNatsServer.Get();
+        string prefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        return AssertOnePostOneTraceAsync(
+            $"\n[queues]\nbackend: jetstream\nservers: {server.Url}\nreplicas: 1\nprefix: {prefix}\n",
+            async () =>
+            {
+                // The entries went through the streams (lmtp → in, in → out and archive), not through files.
+                await using var connection = new NatsConnection(NatsOpts.Default with { Url = server.Url });
+                var js = new NatsJSContext(connection);
+                ulong published = 0;
+                await foreach (string name in js.ListStreamNamesAsync())
+                {
+                    if (name.StartsWith(prefix, StringComparison.Ordinal))
+                    {
+                        published += (await js.GetStreamAsync(name)).Info.State.LastSeq;
+                    }
+                }
+
+                Assert.That(published, Is.GreaterThanOrEqualTo(3), $"entries published to the {prefix} streams");
+            });
+    }
+
+    /// <param name="queues">A <c>[queues]</c> section, or empty for the default (files).</param>
+    /// <param name="assertBackEnd">Checks that the back end named is the one the post went through.</param>
+    private async Task AssertOnePostOneTraceAsync(string queues, Func<Task> assertBackEnd)
     {
         using var receiver = new OtlpReceiver();
         await using var sink = new SmtpSink();
         await sink.StartAsync();
         await File.WriteAllTextAsync(_config, ShippedConfiguration.For(_root, _lmtpPort, FlowHost.FreePort(), sink.Port)
-            + $"\n[tracing]\nexporter: otlp\nendpoint: {receiver.Endpoint}\n");
+            + queues + $"\n[tracing]\nexporter: otlp\nendpoint: {receiver.Endpoint}\n");
         using var master = HostProcess.Start(_root, QuickExport, "start", "-C", _config);
         try
         {
@@ -86,6 +119,7 @@ public sealed class PostTraceTests
             Assert.That(new[] { lmtp, incoming, smtp }.Select(s => s.Resource.GetValueOrDefault("process.pid")).Distinct().Count(), Is.EqualTo(3));
             Assert.That(smtp.Resource.GetValueOrDefault("service.name"), Is.EqualTo("runner-host"));
             Assert.That(smtp.Resource.GetValueOrDefault("runnerhost.runner"), Is.EqualTo("out"));
+            await assertBackEnd();
         }
         finally
         {

@@ -306,8 +306,10 @@ public sealed class FileSwitchboard : IQueue, IDisposable
         {
             write();
         }
-        catch (DirectoryNotFoundException)
+        catch (IOException ex) when (ex is DirectoryNotFoundException or FileNotFoundException)
         {
+            // A create fails with ENOENT only for a missing directory. .NET reports it as FileNotFound when the
+            // directory exists by the time it looks, i.e. another thread (a runner opening its slice) was creating it.
             DurableFiles.EnsureDirectory(Directory);
             write();
         }

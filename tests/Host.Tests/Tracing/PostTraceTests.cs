@@ -13,11 +13,6 @@ namespace RunnerHost.Hosting.Tests.Tracing;
 [NonParallelizable]
 public sealed class PostTraceTests
 {
-    // OTLP span kinds.
-    private const int Server = 2;
-    private const int Client = 3;
-    private const int Consumer = 5;
-
     // Spans leave the runner processes a fifth of a second after they end, not five seconds.
     private static readonly Dictionary<string, string?> QuickExport = new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "200" };
 
@@ -94,10 +89,10 @@ public sealed class PostTraceTests
             Assert.That(ofPost.Select(s => s.TraceId).Distinct().Count(), Is.EqualTo(1), $"one trace id over the post's spans:\n{all}");
             var trace = spans.Where(s => s.TraceId == ofPost[0].TraceId).ToList();
 
-            var lmtp = Single(trace, "lmtp accept", Server, all);
-            var incoming = Single(trace, "process in", Consumer, all);
-            var outgoing = Single(trace, "process out", Consumer, all);
-            var smtp = Single(trace, "smtp send", Client, all);
+            var lmtp = Single(trace, "lmtp accept", ReceivedSpan.Server, all);
+            var incoming = Single(trace, "process in", ReceivedSpan.Consumer, all);
+            var outgoing = Single(trace, "process out", ReceivedSpan.Consumer, all);
+            var smtp = Single(trace, "smtp send", ReceivedSpan.Client, all);
             Assert.Multiple(() =>
             {
                 Assert.That(lmtp.ParentSpanId, Is.Empty, "the LMTP accept starts the trace");

@@ -5,6 +5,9 @@ namespace RunnerHost.Hosting.Tests.Tracing;
 /// <summary>One span as an OTLP receiver got it, with the resource (process) that sent it.</summary>
 internal sealed record ReceivedSpan(string TraceId, string SpanId, string ParentSpanId, string Name, int Kind, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Resource)
 {
+    /// <summary>OTLP span kinds.</summary>
+    public const int Server = 2, Client = 3, Consumer = 5;
+
     public string? Tag(string key) => Tags.TryGetValue(key, out var value) ? value : null;
 
     public override string ToString() => $"{Name} trace={TraceId} span={SpanId} parent={ParentSpanId} instance={Resource.GetValueOrDefault("service.instance.id")}";

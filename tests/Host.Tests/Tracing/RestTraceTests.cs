@@ -18,10 +18,6 @@ public sealed class RestTraceTests
 {
     private const string Token = "rest-trace-token-0123456789abcdef";
 
-    // OTLP span kinds.
-    private const int Server = 2;
-    private const int Consumer = 5;
-
     private static readonly Dictionary<string, string?> QuickExport = new() { ["OTEL_BSP_SCHEDULE_DELAY"] = "200" };
 
     private string _root = null!;
@@ -58,8 +54,9 @@ public sealed class RestTraceTests
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
             await FlowHost.Eventually(() => sink.Received.Count == 1, "the injected message at the sink", seconds: 60);
             await FlowHost.Eventually(
-                () => new[] { "process in", "process out", "smtp send" }.All(hop => receiver.Spans.Any(s => s.TraceId == callerTrace && s.Name == hop)),
-                "the runners' spans in the caller's trace",
+                () => receiver.Spans.Any(s => s.TraceId == callerTrace && s.ParentSpanId == callerSpan)
+                    && new[] { "process in", "process out", "smtp send" }.All(hop => receiver.Spans.Any(s => s.TraceId == callerTrace && s.Name == hop)),
+                "the request's and the runners' spans in the caller's trace (each process exports on its own)",
                 seconds: 30);
 
             var spans = receiver.Spans;
@@ -72,13 +69,13 @@ public sealed class RestTraceTests
             var smtp = trace.Single(s => s.Name == "smtp send");
             Assert.Multiple(() =>
             {
-                Assert.That(request[0].Kind, Is.EqualTo(Server), "the request is a server span");
+                Assert.That(request[0].Kind, Is.EqualTo(ReceivedSpan.Server), "the request is a server span");
                 Assert.That(request[0].Name, Is.EqualTo("POST /queues/{name}"), all);
                 Assert.That(request[0].Tag("http.request.method"), Is.EqualTo("POST"), all);
                 Assert.That(request[0].Tag("http.route"), Is.EqualTo("/queues/{name}"), all);
                 Assert.That(request[0].Tag("http.response.status_code"), Is.EqualTo("201"), all);
                 Assert.That(request[0].Resource.GetValueOrDefault("runnerhost.runner"), Is.EqualTo("rest"), "the rest runner's process sent it");
-                Assert.That(incoming.Kind, Is.EqualTo(Consumer));
+                Assert.That(incoming.Kind, Is.EqualTo(ReceivedSpan.Consumer));
                 Assert.That(incoming.ParentSpanId, Is.EqualTo(request[0].SpanId), "in continues the request that queued the entry");
                 Assert.That(outgoing.ParentSpanId, Is.EqualTo(incoming.SpanId), "out continues in");
                 Assert.That(smtp.ParentSpanId, Is.EqualTo(outgoing.SpanId), "the delivery is out's");
